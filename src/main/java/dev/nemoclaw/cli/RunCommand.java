@@ -1,0 +1,63 @@
+package dev.nemoclaw.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Build the sandbox that FILE describes, run the agent in it, stream its output and return its"
+          + " exit code.",
+      "",
+      "Exit codes: the agent's own; 124 timeout; 125 nemoclaw failed before the agent started;"
+          + " 126 command not executable; 127 command not found; 128+N killed by signal N."
+    })
+final class RunCommand implements Callable<Integer> {
+  static final int EXIT_FAILED_TO_START = 125;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "the agent.yaml")
+  Path file;
+
+  @Parameters(index = "1..*", paramLabel = "CMD",
+      description = "after --: run this instead of the spec's command")
+  List<String> command;
+
+  @Option(names = "--ci",
+      description = "never ask: unknown destinations are denied at once (implied by CI=true)")
+  boolean ci;
+
+  @Option(names = "--tui", description = "show the approvals pane beside the agent's output")
+  boolean tui;
+
+  @Option(names = {"-d", "--detach"}, description = "start in the background; see `nemoclaw ps`")
+  boolean detach;
+
+  @Option(names = "--report", paramLabel = "OUT.json", description = "write the run report here")
+  Path report;
+
+  @Option(names = "--backend", paramLabel = "B", description = "native (default) or docker")
+  String backend;
+
+  @Option(names = "--name", paramLabel = "N", description = "the sandbox's name (default: the spec's)")
+  String name;
+
+  @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "an extra plain variable inside")
+  Map<String, String> env;
+
+  @Option(names = "--dry-run",
+      description = "print the fully resolved plan as JSON, with the protections active on this host;"
+          + " start nothing")
+  boolean dryRun;
+
+  @Override
+  public Integer call() {
+    System.err.println("nemoclaw run: not available yet in this build.");
+    return EXIT_FAILED_TO_START;
+  }
+}
