@@ -307,7 +307,7 @@ final class Checks {
           problems.add("controller " + c + " not available");
         }
       }
-      tryCreate(dir).ifPresent(problems::add);
+      tryCreate(dir, "").ifPresent(problems::add);
     } else {
       TreeSet<String> mounted = new TreeSet<>();
       v1.forEach(m -> mounted.addAll(m.superOptions().stream()
@@ -321,7 +321,7 @@ final class Checks {
         }
         Path dir = ownCgroup(m.get(), self, c);
         where.add(hostPath(dir));
-        tryCreate(dir).ifPresent(problems::add);
+        tryCreate(dir, c + " ").ifPresent(problems::add);
       }
       detail = label(mode) + ": v1 controllers " + list(mounted)
           + (v2.isEmpty() ? "" : " (cgroup2 at " + v2.getFirst().mountPoint() + " has none)")
@@ -385,8 +385,11 @@ final class Checks {
     return base;
   }
 
-  /** mkdir + rmdir of a unique child: the only honest answer to "may I create a cgroup here". */
-  private static Optional<String> tryCreate(Path parent) {
+  /**
+   * mkdir + rmdir of a unique child: the only honest answer to "may I create a cgroup here".
+   * Returns why not, if not.
+   */
+  private static Optional<String> tryCreate(Path parent, String kind) {
     Path probe = parent.resolve("nemoclaw-doctor-" + ProcessHandle.current().pid() + "-"
         + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     try {
@@ -395,7 +398,7 @@ final class Checks {
       String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
           : e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
               ? fse.getReason() : e.toString();
-      return Optional.of("cannot create a cgroup in " + parent + " (" + why + ")");
+      return Optional.of("cannot create a " + kind + "cgroup (" + why + ")");
     }
     try {
       Files.delete(probe);
