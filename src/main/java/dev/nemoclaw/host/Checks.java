@@ -471,7 +471,7 @@ final class Checks {
         .orElse(view.path("/var/run/docker.sock"));
     String shown = dockerHost.map(h -> h.substring("unix://".length()))
         .orElse("/var/run/docker.sock");
-    String fix = installed("dockerd") || installed("docker")
+    String fix = installed("dockerd")
         ? "sudo systemctl start docker (only needed for backend: docker or docker: images)"
         : "sudo apt-get install -y docker.io (only needed for backend: docker or docker: images)";
     if (!Files.exists(socket)) {
