@@ -27,6 +27,9 @@ final class Bind {
   }
 
   void error(YNode at, String field, String message) {
+    if (at instanceof YNode.Bad) {
+      return;
+    }
     problems.add(file, at.line(), at.column(), field, message);
   }
 

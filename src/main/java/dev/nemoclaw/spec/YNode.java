@@ -35,5 +35,16 @@ sealed interface YNode {
     }
   }
 
+  /**
+   * A node already reported as unusable (an anchor, a custom tag): binders skip it silently so
+   * one mistake yields one error.
+   */
+  record Bad(int line, int column) implements YNode {
+    @Override
+    public String kind() {
+      return "an invalid value";
+    }
+  }
+
   record Entry(Scalar key, YNode value) {}
 }

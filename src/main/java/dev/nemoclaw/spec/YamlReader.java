@@ -35,6 +35,8 @@ final class YamlReader {
 
   private final Path file;
   private final Problems problems;
+  private final java.util.Set<Node> reported =
+      java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
   YamlReader(Path file, Problems problems) {
     this.file = file;
@@ -99,14 +101,17 @@ final class YamlReader {
     int line = node.getStartMark().getLine() + 1;
     int column = node.getStartMark().getColumn() + 1;
     if (node.getAnchor() != null) {
-      problems.add(file, line, column, path,
-          "anchors and aliases (&" + node.getAnchor() + ") are not allowed; write values out");
-      return new YNode.Scalar(line, column, "", true);
+      // an alias is the anchored node itself: report it once, wherever it is used
+      if (reported.add(node)) {
+        problems.add(file, line, column, path,
+            "anchors and aliases (&" + node.getAnchor() + ") are not allowed; write values out");
+      }
+      return new YNode.Bad(line, column);
     }
     if (!node.getTag().getValue().startsWith(Tag.PREFIX)) {
       problems.add(file, line, column, path, "custom tag " + node.getTag().getValue()
           + " is not allowed");
-      return new YNode.Scalar(line, column, "", true);
+      return new YNode.Bad(line, column);
     }
     return switch (node) {
       case ScalarNode s -> new YNode.Scalar(line, column, s.getValue(), Tag.NULL.equals(s.getTag()));
@@ -118,7 +123,7 @@ final class YamlReader {
         yield new YNode.Seq(line, column, List.copyOf(items));
       }
       case MappingNode m -> convertMap(m, path, line, column, depth);
-      default -> new YNode.Scalar(line, column, "", true);
+      default -> new YNode.Bad(line, column);
     };
   }
 
