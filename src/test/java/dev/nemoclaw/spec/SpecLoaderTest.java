@@ -269,7 +269,7 @@ class SpecLoaderTest {
           - {source: ./ws, target: /a}
         tmpfs:
           - {target: /a/}
-        """, 7, 15, "tmpfs[0].target", "duplicate target /a (first at line 5)");
+        """, 7, 14, "tmpfs[0].target", "duplicate target /a (first at line 5)");
   }
 
   @Test
@@ -332,7 +332,7 @@ class SpecLoaderTest {
     fx.single(HEAD + "inference: {routes: [{name: a, provider: gpt, model: m}]}\n", 4, 42,
         "inference.routes[0].provider", "allowed: openai, nvidia, anthropic, ollama");
     fx.single(HEAD + "inference: {routes: [{name: a, provider: openai, model: m, "
-        + "baseUrl: 'ftp://x'}]}\n", 4, 71, "inference.routes[0].baseUrl", "https://");
+        + "baseUrl: 'ftp://x'}]}\n", 4, 69, "inference.routes[0].baseUrl", "https://");
     fx.single(HEAD + "inference: {budget: {}}\n", 4, 21, "inference.budget", "tokens, usd");
   }
 
