@@ -22,7 +22,8 @@ final class PresetsCommand {
       try {
         java.util.List<Preset> presets = Presets.installed().list();
         int width = presets.stream().mapToInt(p -> p.name().length()).max().orElse(0);
-        presets.forEach(p -> System.out.printf("%-" + width + "s  %s%n", p.name(), p.description()));
+        String row = "%-" + width + "s  %s%n";
+        presets.forEach(p -> System.out.printf(row, p.name(), p.description()));
         return 0;
       } catch (SpecException e) {
         e.errors().forEach(err -> System.err.println(err.render()));

@@ -10,9 +10,10 @@ final class Suggest {
 
   /** {@code " (did you mean 'x'?)"} for the closest candidate within a small distance, or "". */
   static String didYouMean(String word, Collection<String> candidates) {
+    String w = word.toLowerCase(Locale.ROOT);
     return candidates.stream()
-        .filter(c -> distance(word.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT)) <= Math.max(1, c.length() / 3))
-        .min(Comparator.comparingInt(c -> distance(word.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT))))
+        .filter(c -> distance(w, c.toLowerCase(Locale.ROOT)) <= Math.max(1, c.length() / 3))
+        .min(Comparator.comparingInt(c -> distance(w, c.toLowerCase(Locale.ROOT))))
         .map(c -> " (did you mean '" + c + "'?)")
         .orElse("");
   }

@@ -94,10 +94,10 @@ final class YamlReader {
       problems.add(file, 1, 1, "", "the file is empty; expected a mapping");
       return Optional.empty();
     }
-    return Optional.of(convert(root, "", 0));
+    return Optional.of(convert(root, ""));
   }
 
-  private YNode convert(Node node, String path, int depth) {
+  private YNode convert(Node node, String path) {
     int line = node.getStartMark().getLine() + 1;
     int column = node.getStartMark().getColumn() + 1;
     if (node.getAnchor() != null) {
@@ -118,16 +118,16 @@ final class YamlReader {
       case SequenceNode s -> {
         List<YNode> items = new ArrayList<>();
         for (Node item : s.getValue()) {
-          items.add(convert(item, path + "[" + items.size() + "]", depth + 1));
+          items.add(convert(item, path + "[" + items.size() + "]"));
         }
         yield new YNode.Seq(line, column, List.copyOf(items));
       }
-      case MappingNode m -> convertMap(m, path, line, column, depth);
+      case MappingNode m -> convertMap(m, path, line, column);
       default -> new YNode.Bad(line, column);
     };
   }
 
-  private YNode convertMap(MappingNode m, String path, int line, int column, int depth) {
+  private YNode convertMap(MappingNode m, String path, int line, int column) {
     List<YNode.Entry> entries = new ArrayList<>();
     HashMap<String, Integer> seen = new HashMap<>();
     for (NodeTuple t : m.getValue()) {
@@ -146,7 +146,7 @@ final class YamlReader {
         continue;
       }
       YNode.Scalar key = new YNode.Scalar(kl, kc, ks.getValue(), false);
-      entries.add(new YNode.Entry(key, convert(t.getValueNode(), keyPath, depth + 1)));
+      entries.add(new YNode.Entry(key, convert(t.getValueNode(), keyPath)));
     }
     return new YNode.Map(line, column, List.copyOf(entries));
   }
