@@ -1,5 +1,7 @@
 package dev.nemoclaw.cli;
 
+import dev.nemoclaw.spec.SpecException;
+import dev.nemoclaw.spec.SpecLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,7 +30,14 @@ final class PolicyCommand {
 
     @Override
     public Integer call() {
-      return NotAvailable.say("policy validate");
+      try {
+        SpecLoader.load(file, System.getenv());
+        System.out.println("OK " + file);
+        return 0;
+      } catch (SpecException e) {
+        e.errors().forEach(err -> System.err.println(err.render()));
+        return 1;
+      }
     }
   }
 

@@ -1,6 +1,11 @@
 package dev.nemoclaw.cli;
 
+import dev.nemoclaw.spec.AllowRule;
+import dev.nemoclaw.spec.Preset;
+import dev.nemoclaw.spec.Presets;
+import dev.nemoclaw.spec.SpecException;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -14,7 +19,16 @@ final class PresetsCommand {
   static final class List implements Callable<Integer> {
     @Override
     public Integer call() {
-      return NotAvailable.say("presets list");
+      try {
+        java.util.List<Preset> presets = Presets.installed().list();
+        int width = presets.stream().mapToInt(p -> p.name().length()).max().orElse(0);
+        String row = "%-" + width + "s  %s%n";
+        presets.forEach(p -> System.out.printf(row, p.name(), p.description()));
+        return 0;
+      } catch (SpecException e) {
+        e.errors().forEach(err -> System.err.println(err.render()));
+        return 1;
+      }
     }
   }
 
@@ -24,7 +38,42 @@ final class PresetsCommand {
 
     @Override
     public Integer call() {
-      return NotAvailable.say("presets show");
+      Presets presets = Presets.installed();
+      if (!presets.names().contains(name)) {
+        System.err.println("nemoclaw presets show: unknown preset '" + name + "'; available: "
+            + String.join(", ", presets.names()));
+        return 1;
+      }
+      try {
+        Preset p = presets.load(name);
+        System.out.println("# " + p.name() + ": " + p.description());
+        System.out.println("allow:");
+        p.rules().forEach(r -> System.out.println(render(r)));
+        return 0;
+      } catch (SpecException e) {
+        e.errors().forEach(err -> System.err.println(err.render()));
+        return 1;
+      }
+    }
+
+    /** One rule as a flow mapping, in the same shape as network.allow, so it can be pasted. */
+    private static String render(AllowRule r) {
+      StringBuilder sb = new StringBuilder("  - {host: ").append(r.host().text());
+      sb.append(", ports: ").append(r.ports());
+      if (!r.methods().isEmpty()) {
+        sb.append(", methods: ").append(r.methods());
+      }
+      if (!r.paths().isEmpty()) {
+        sb.append(", paths: ").append(r.paths().stream().map(p -> "\"" + p + "\"")
+            .collect(Collectors.joining(", ", "[", "]")));
+      }
+      if (!r.binaries().isEmpty()) {
+        sb.append(", binaries: ").append(r.binaries());
+      }
+      if (r.inspect()) {
+        sb.append(", inspect: true");
+      }
+      return sb.append('}').toString();
     }
   }
 }

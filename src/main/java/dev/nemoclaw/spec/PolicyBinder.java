@@ -1,0 +1,96 @@
+package dev.nemoclaw.spec;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** Binds {@code privacy} and {@code tools}: what is scanned and which tool calls may run. */
+final class PolicyBinder {
+  private final Bind b;
+
+  PolicyBinder(Bind b) {
+    this.b = b;
+  }
+
+  Privacy privacy(Optional<YNode> node) {
+    Optional<YNode.Map> section = node.flatMap(n -> b.map(n, "privacy", Shape.PRIVACY));
+    if (section.isEmpty()) {
+      return Defaults.PRIVACY_OFF;
+    }
+    YNode.Map m = section.get();
+    String f = "privacy";
+    Set<String> names = new HashSet<>();
+    List<Detector> detectors = b.list(m, f, "detectors", (n, field) -> detector(n, field, names))
+        .orElse(Defaults.DETECTORS);
+    List<PrivacyScope> scope = b.scalars(m, f, "scope", s -> Values.enumValue(PrivacyScope.class,
+        s)).orElse(Defaults.PRIVACY_SCOPE);
+    return new Privacy(detectors,
+        b.enumField(m, f, "action", PrivacyAction.class).orElse(Defaults.PRIVACY_ACTION),
+        scope.stream().distinct().toList());
+  }
+
+  private Optional<Detector> detector(YNode n, String f, Set<String> names) {
+    Optional<Detector> d;
+    YNode nameAt = n;
+    if (n instanceof YNode.Map) {
+      d = b.map(n, f, Shape.CUSTOM_DETECTOR).flatMap(m -> {
+        b.require(m, f, "name", "employee-id");
+        b.require(m, f, "regex", "\"EMP-[0-9]{6}\"");
+        Optional<String> name = b.field(m, f, "name", Values::name);
+        name.filter(s -> Values.allowed(BuiltinDetector.class).contains(s))
+            .ifPresent(s -> b.error(Bind.get(m, "name").orElseThrow(), Bind.path(f, "name"),
+                "'" + s + "' is a built-in detector; give the custom one another name"));
+        Optional<String> regex = b.field(m, f, "regex", PolicyBinder::regex);
+        return name.flatMap(nm -> regex.map(rx -> new Detector.Custom(nm, rx)));
+      });
+      nameAt = d.isPresent() ? Bind.get((YNode.Map) n, "name").orElse(n) : n;
+    } else {
+      d = b.value(n, f, s -> new Detector.Builtin(Values.enumValue(BuiltinDetector.class, s)));
+    }
+    if (d.isPresent() && !names.add(d.get().name())) {
+      b.error(nameAt, f, "detector '" + d.get().name() + "' is listed twice");
+      return Optional.empty();
+    }
+    return d;
+  }
+
+  private static String regex(String s) {
+    try {
+      Pattern.compile(s);
+      return s;
+    } catch (PatternSyntaxException e) {
+      throw new IllegalArgumentException("not a valid regular expression (Java syntax): "
+          + e.getDescription() + " near index " + e.getIndex());
+    }
+  }
+
+  List<ToolRule> tools(Optional<YNode> node) {
+    return node.flatMap(n -> b.items(n, "tools", this::toolRule)).orElse(List.of());
+  }
+
+  private Optional<ToolRule> toolRule(YNode n, String f) {
+    return b.map(n, f, Shape.TOOL_RULE).flatMap(m -> {
+      b.require(m, f, "match", "\"server:jira/tool:read_*\"");
+      b.require(m, f, "action", Values.allowed(ToolAction.class).replace(", ", " | "));
+      Optional<ToolMatch> match = b.field(m, f, "match", Values::toolMatch);
+      Optional<ToolAction> action = b.enumField(m, f, "action", ToolAction.class);
+      Optional<YNode> rateNode = Bind.get(m, "rateLimit");
+      Optional<RateLimit> rate = rateNode.flatMap(r -> InferenceBinder.rateLimit(b, r,
+          Bind.path(f, "rateLimit")));
+      if (action.isPresent()) {
+        boolean limited = action.get() == ToolAction.RATE_LIMIT;
+        if (limited && rateNode.isEmpty()) {
+          b.error(m, Bind.path(f, "rateLimit"), "required with action rate-limit, e.g. "
+              + "rateLimit: {requests: 10, per: 1m}");
+        } else if (!limited && rateNode.isPresent()) {
+          b.error(rateNode.get(), Bind.path(f, "rateLimit"), "only allowed with action "
+              + "rate-limit");
+        }
+      }
+      return match.flatMap(mt -> action.map(a -> new ToolRule(mt, a, rate)));
+    });
+  }
+}

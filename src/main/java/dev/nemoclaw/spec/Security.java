@@ -1,0 +1,3 @@
+package dev.nemoclaw.spec;
+
+public record Security(SeccompProfile seccomp, LandlockMode landlock, boolean allowRoot) {}

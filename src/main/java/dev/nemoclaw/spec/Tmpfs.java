@@ -1,0 +1,4 @@
+package dev.nemoclaw.spec;
+
+/** A size-limited in-memory filesystem at {@code target}. */
+public record Tmpfs(String target, long sizeBytes) {}
