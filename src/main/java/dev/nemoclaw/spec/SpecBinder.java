@@ -1,8 +1,11 @@
 package dev.nemoclaw.spec;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,14 +149,43 @@ final class SpecBinder {
     return b.map(n, f, Shape.MOUNT).flatMap(m -> {
       b.require(m, f, "source", "./workspace");
       b.require(m, f, "target", "/sandbox");
-      Optional<Path> source = b.field(m, f, "source", b::resolve);
-      source.filter(p -> !Files.exists(p)).ifPresent(p -> b.error(Bind.get(m, "source")
-          .orElseThrow(), Bind.path(f, "source"), p + " does not exist; create it or fix the "
-          + "path (relative paths start at the agent.yaml's directory)"));
+      Optional<Path> source = b.field(m, f, "source", raw -> b.resolve(noDotDot(raw)));
+      source.ifPresent(p -> mountSourceProblem(p).ifPresent(problem ->
+          b.error(Bind.get(m, "source").orElseThrow(), Bind.path(f, "source"), problem)));
       Optional<String> target = b.field(m, f, "target", SpecBinder::target);
       MountMode mode = b.enumField(m, f, "mode", MountMode.class).orElse(Defaults.MOUNT_MODE);
       return source.flatMap(s -> target.map(t -> new Mount(s, t, mode)));
     });
+  }
+
+  private static String noDotDot(String source) {
+    if (Arrays.asList(source.split("/")).contains("..")) {
+      throw new IllegalArgumentException("'" + source + "' climbs with '..'; name the directory "
+          + "by a path without '..'");
+    }
+    return source;
+  }
+
+  /**
+   * A bind source must be what it says: a symlink, or a path through one, could be swapped to
+   * point anywhere on the host between this check and the mount.
+   */
+  private static Optional<String> mountSourceProblem(Path p) {
+    if (Files.isSymbolicLink(p)) {
+      return Optional.of(p + " is a symlink; name the real path it points to");
+    }
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.of(p + " does not exist; create it or fix the path (relative paths start "
+          + "at the agent.yaml's directory)");
+    }
+    try {
+      Path real = p.toRealPath();
+      return real.equals(p) ? Optional.empty()
+          : Optional.of(p + " goes through a symlink (it is really " + real + "); name the real "
+              + "path");
+    } catch (IOException e) {
+      return Optional.of(p + ": " + e.getMessage());
+    }
   }
 
   private Optional<Tmpfs> tmpfs(YNode n, String f) {

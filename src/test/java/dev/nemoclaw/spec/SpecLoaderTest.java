@@ -149,11 +149,11 @@ class SpecLoaderTest {
     Files.writeString(tmp.resolve("my.json"), "{}");
     AgentSpec s = fx.load(HEAD + """
         image: dir:./rootfs
-        mounts: [{source: ./ws/sub/.., target: //data/}]
+        mounts: [{source: ./ws//sub/., target: //data/}]
         security: {seccomp: ./my.json}
         """);
     assertEquals(new Image.Dir(tmp.resolve("rootfs").toAbsolutePath()), s.image());
-    assertEquals(tmp.resolve("ws").toAbsolutePath(), s.mounts().getFirst().source());
+    assertEquals(tmp.resolve("ws/sub").toAbsolutePath(), s.mounts().getFirst().source());
     assertEquals("/data", s.mounts().getFirst().target());
     assertEquals(tmp.resolve("my.json").toAbsolutePath(), s.security().seccomp().file());
   }
@@ -270,6 +270,14 @@ class SpecLoaderTest {
         tmpfs:
           - {target: /a/}
         """, 7, 14, "tmpfs[0].target", "duplicate target /a (first at line 5)");
+    Files.createSymbolicLink(tmp.resolve("link"), tmp.resolve("ws"));
+    fx.single(HEAD + "mounts: [{source: ./link, target: /a}]\n", 4, 19, "mounts[0].source",
+        "is a symlink");
+    Files.createDirectories(tmp.resolve("ws/inner"));
+    fx.single(HEAD + "mounts: [{source: ./link/inner, target: /a}]\n", 4, 19,
+        "mounts[0].source", "goes through a symlink");
+    fx.single(HEAD + "mounts: [{source: ./ws/../ws, target: /a}]\n", 4, 19, "mounts[0].source",
+        "climbs with '..'");
   }
 
   @Test
