@@ -1,6 +1,5 @@
 package dev.nemoclaw.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -42,11 +41,7 @@ final class DoctorReport {
     ObjectNode summary = root.putObject("summary");
     summary.put("sandbox", s.sandbox().label());
     summary.put("limits", s.limits() ? "on" : "off");
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot happen: a tree of plain values", e);
-    }
+    return Json.render(root);
   }
 
   static String text(HostCapabilities caps, boolean colour) {

@@ -1,8 +1,19 @@
 package dev.nemoclaw.cli;
 
+import dev.nemoclaw.host.HostCapabilities;
+import dev.nemoclaw.host.HostProbe;
+import dev.nemoclaw.sandbox.SandboxPlan;
+import dev.nemoclaw.spec.AgentSpec;
+import dev.nemoclaw.spec.SpecException;
+import dev.nemoclaw.spec.SpecLoader;
+import dev.nemoclaw.supervisor.PlanJson;
+import dev.nemoclaw.supervisor.Planner;
+import dev.nemoclaw.supervisor.Protections;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,8 +67,28 @@ final class RunCommand implements Callable<Integer> {
   boolean dryRun;
 
   @Override
-  public Integer call() {
-    System.err.println("nemoclaw run: not available yet in this build.");
+  public Integer call() throws Exception {
+    AgentSpec spec;
+    SandboxPlan plan;
+    try {
+      spec = SpecLoader.load(file, System.getenv());
+      plan = Planner.plan(spec, new Planner.Overrides(Optional.ofNullable(name),
+          Optional.ofNullable(command), env == null ? Map.of() : env), System.getenv());
+    } catch (SpecException e) {
+      e.errors().forEach(err -> System.err.println(err.render()));
+      System.err.println("nemoclaw run: " + e.errors().size() + " error(s) in " + file
+          + "; nothing was started");
+      return EXIT_FAILED_TO_START;
+    } catch (Planner.PlanException e) {
+      System.err.println("nemoclaw run: " + e.getMessage());
+      return EXIT_FAILED_TO_START;
+    }
+    if (dryRun) {
+      HostCapabilities host = HostProbe.probe(Duration.ofSeconds(2));
+      Json.print(PlanJson.of(plan, Protections.of(plan, host)));
+      return 0;
+    }
+    System.err.println("nemoclaw run: the native backend is not available yet in this build.");
     return EXIT_FAILED_TO_START;
   }
 }

@@ -2,10 +2,12 @@ package dev.nemoclaw.sandbox;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.TreeMap;
 
 /**
  * Everything a backend needs to build one sandbox, fully resolved and backend-neutral: no YAML, no
@@ -28,7 +30,7 @@ public record SandboxPlan(
 
   public SandboxPlan {
     command = List.copyOf(command);
-    env = Map.copyOf(env);
+    env = Collections.unmodifiableSortedMap(new TreeMap<>(env));
     mounts = List.copyOf(mounts);
     tmpfs = List.copyOf(tmpfs);
   }

@@ -1,0 +1,150 @@
+package dev.nemoclaw.supervisor;
+
+import dev.nemoclaw.sandbox.SandboxPlan;
+import dev.nemoclaw.spec.AgentSpec;
+import dev.nemoclaw.spec.Image;
+import dev.nemoclaw.spec.LandlockMode;
+import dev.nemoclaw.spec.NetworkMode;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a validated {@link AgentSpec} and the {@code run} command line into a {@link SandboxPlan}:
+ * the one place where the sandbox's environment (CONTRACT §3) and root layout are decided.
+ */
+public final class Planner {
+  public static final int PROXY_PORT = 3128;
+  static final String PROXY_URL = "http://127.0.0.1:" + PROXY_PORT;
+  static final String NO_PROXY = "localhost,127.0.0.1,::1";
+  static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  /** The host's system directories an {@code image: host} sandbox sees, read-only. */
+  static final List<String> HOST_SYSTEM_DIRS =
+      List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc");
+
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  /** What the {@code run} command line changes: {@code --name}, {@code -- CMD}, {@code -e}. */
+  public record Overrides(
+      Optional<String> name, Optional<List<String>> command, Map<String, String> env) {
+    public static final Overrides NONE = new Overrides(Optional.empty(), Optional.empty(), Map.of());
+  }
+
+  /** Why a spec cannot become a plan on this host; the message says what to do. */
+  public static final class PlanException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public PlanException(String message) {
+      super(message);
+    }
+  }
+
+  private Planner() {}
+
+  public static SandboxPlan plan(AgentSpec spec, Overrides o, Map<String, String> hostEnv)
+      throws PlanException {
+    String name = o.name().orElse(spec.name());
+    if (!NAME.matcher(name).matches()) {
+      throw new PlanException("--name '" + name + "' is not a valid name; allowed: "
+          + "[a-z0-9][a-z0-9-]{0,62}");
+    }
+    List<String> command = o.command().filter(c -> !c.isEmpty()).or(spec::command)
+        .orElseThrow(() -> new PlanException(spec.file() + ": no command: give `command:` in the "
+            + "spec or one after `--`"));
+    return new SandboxPlan(
+        name,
+        name,
+        command,
+        environment(spec, name, o.env(), hostEnv),
+        spec.workdir(),
+        spec.user().uid(),
+        spec.user().gid(),
+        root(spec.image()),
+        spec.mounts().stream()
+            .map(m -> new SandboxPlan.Mount(m.source(), m.target(), m.writable()))
+            .toList(),
+        spec.tmpfs().stream().map(t -> new SandboxPlan.Tmpfs(t.target(), t.sizeBytes())).toList(),
+        new SandboxPlan.Resources(spec.resources().memoryBytes(), spec.resources().cpus(),
+            spec.resources().pids(), spec.resources().timeout()),
+        new SandboxPlan.Security(spec.security().seccomp().file(),
+            landlock(spec.security().landlock()), spec.security().allowRoot()),
+        new SandboxPlan.Network(spec.network().mode() == NetworkMode.PROXY
+            ? SandboxPlan.NetworkMode.PROXY : SandboxPlan.NetworkMode.NONE, PROXY_PORT));
+  }
+
+  private static SandboxPlan.RootFs root(Image image) throws PlanException {
+    return switch (image) {
+      case Image.Host h -> new SandboxPlan.RootFs.Host(HOST_SYSTEM_DIRS.stream()
+          .filter(d -> Files.exists(Path.of(d), LinkOption.NOFOLLOW_LINKS)).toList());
+      case Image.Dir d -> new SandboxPlan.RootFs.Dir(d.path());
+      case Image.Oci oci -> throw new PlanException("image: oci:" + oci.path()
+          + " is not available yet in this build; use image: host or dir:PATH");
+      case Image.Docker dk -> throw new PlanException("image: docker:" + dk.name() + ":"
+          + dk.tag() + " is not available yet in this build; use image: host or dir:PATH");
+    };
+  }
+
+  private static SandboxPlan.LandlockMode landlock(LandlockMode m) {
+    return switch (m) {
+      case REQUIRED -> SandboxPlan.LandlockMode.REQUIRED;
+      case BEST_EFFORT -> SandboxPlan.LandlockMode.BEST_EFFORT;
+      case OFF -> SandboxPlan.LandlockMode.OFF;
+    };
+  }
+
+  /**
+   * The agent's whole environment: a fixed base, the spec's plain values, {@code -e} values, then
+   * what the sandbox itself sets. Nothing else of the host's environment gets in: API keys in the
+   * operator's shell must never appear inside.
+   */
+  static Map<String, String> environment(AgentSpec spec, String name, Map<String, String> extra,
+      Map<String, String> hostEnv) throws PlanException {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PATH", PATH);
+    env.put("HOME", spec.workdir());
+    env.put("LANG", "C.UTF-8");
+    Optional.ofNullable(hostEnv.get("TERM")).ifPresent(t -> env.put("TERM", t));
+    env.putAll(spec.env());
+    Map<String, String> sandbox = sandboxVariables(spec, name);
+    for (Map.Entry<String, String> e : extra.entrySet()) {
+      if (!ENV_NAME.matcher(e.getKey()).matches()) {
+        throw new PlanException("-e " + e.getKey() + "=...: not a valid variable name");
+      }
+      if (sandbox.containsKey(e.getKey()) || e.getKey().startsWith("NEMOCLAW_")) {
+        throw new PlanException("-e " + e.getKey() + ": set by the sandbox itself; it cannot be "
+            + "overridden");
+      }
+      env.put(e.getKey(), e.getValue());
+    }
+    env.putAll(sandbox);
+    return env;
+  }
+
+  private static Map<String, String> sandboxVariables(AgentSpec spec, String name) {
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("NEMOCLAW_SANDBOX", name);
+    if (spec.network().mode() == NetworkMode.PROXY) {
+      for (String k : List.of("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")) {
+        v.put(k, PROXY_URL);
+        v.put(k.toLowerCase(java.util.Locale.ROOT), PROXY_URL);
+      }
+      v.put("NO_PROXY", NO_PROXY);
+      v.put("no_proxy", NO_PROXY);
+      v.put("NODE_USE_ENV_PROXY", "1");
+      v.put("JAVA_TOOL_OPTIONS", String.join(" ", List.of(
+          "-Dhttp.proxyHost=127.0.0.1", "-Dhttp.proxyPort=" + PROXY_PORT,
+          "-Dhttps.proxyHost=127.0.0.1", "-Dhttps.proxyPort=" + PROXY_PORT,
+          "-Dhttp.nonProxyHosts=localhost|127.0.0.1|[::1]")));
+      v.put("OPENAI_BASE_URL", "http://inference.local/v1");
+      v.put("OPENAI_API_KEY", "nemoclaw-placeholder-not-a-key");
+    }
+    return v;
+  }
+}
