@@ -1,0 +1,88 @@
+package dev.nemoclaw.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `run` before anything starts: bad specs, --dry-run. */
+class RunSpecIT {
+  @TempDir Path dir;
+
+  @Test
+  void unknownKeyAtLine4Exits125NamingLine4() throws Exception {
+    Path f = dir.resolve("agent.yaml");
+    Files.writeString(f, "apiVersion: nemoclaw.dev/v1\nname: bad\ncommand: [\"true\"]\n"
+        + "comand: oops\n");
+    Cli.Result r = Cli.run("run", f.toString());
+    assertEquals(125, r.exit(), r::toString);
+    assertTrue(r.stderr().contains(f + ":4:1: comand: unknown key 'comand'"), r::toString);
+    assertTrue(r.stderr().contains("did you mean 'command'"), r::toString);
+  }
+
+  @Test
+  void everyErrorIsReportedNotOnlyTheFirst() throws Exception {
+    Path f = dir.resolve("agent.yaml");
+    Files.writeString(f, "apiVersion: nemoclaw.dev/v1\nname: Bad_Name\ncommand: [x]\n"
+        + "resources: {memory: lots, pids: 0}\n");
+    Cli.Result r = Cli.run("run", f.toString());
+    assertEquals(125, r.exit(), r::toString);
+    assertTrue(r.stderr().contains(":2:7: name:"), r::toString);
+    assertTrue(r.stderr().contains(":4:21: resources.memory:"), r::toString);
+    assertTrue(r.stderr().contains("resources.pids:"), r::toString);
+  }
+
+  @Test
+  void missingFileExits125() throws Exception {
+    Cli.Result r = Cli.run("run", dir.resolve("nope.yaml").toString());
+    assertEquals(125, r.exit(), r::toString);
+    assertTrue(r.stderr().contains("nope.yaml"), r::toString);
+  }
+
+  @Test
+  void validateSaysOkOrListsErrors() throws Exception {
+    Cli.Result ok = Cli.run("policy", "validate", "examples/hello/agent.yaml");
+    assertEquals(0, ok.exit(), ok::toString);
+    assertTrue(ok.stdout().startsWith("OK "), ok::toString);
+    Path f = dir.resolve("agent.yaml");
+    Files.writeString(f, "apiVersion: nemoclaw.dev/v2\nname: x\ncommand: [x]\n");
+    Cli.Result bad = Cli.run("policy", "validate", f.toString());
+    assertEquals(1, bad.exit(), bad::toString);
+    assertTrue(bad.stderr().contains(":1:13: apiVersion:"), bad::toString);
+  }
+
+  @Test
+  void dryRunPrintsThePlanAndStartsNothing() throws Exception {
+    Cli.Result r = Cli.run(Map.of("MY_SECRET_TOKEN", "hunter2"), null,
+        "run", "--dry-run", "--name", "dry", "examples/hello/agent.yaml", "--", "id");
+    assertEquals(0, r.exit(), r::toString);
+    JsonNode plan = new ObjectMapper().readTree(r.stdout());
+    assertEquals("dry", plan.path("name").asText());
+    assertEquals("id", plan.path("command").path(0).asText());
+    assertEquals(1000, plan.path("user").path("uid").asInt());
+    assertFalse(r.stdout().contains("hunter2"), "host env leaked into the plan");
+    assertTrue(plan.path("protections").isArray());
+    for (JsonNode p : plan.path("protections")) {
+      assertTrue(p.has("name") && p.has("active") && p.has("detail"), p::toString);
+    }
+  }
+
+  @Test
+  void presetsListAndShow() throws Exception {
+    Cli.Result list = Cli.run("presets", "list");
+    assertEquals(0, list.exit(), list::toString);
+    assertTrue(list.stdout().contains("npm"), list::toString);
+    Cli.Result show = Cli.run("presets", "show", "npm");
+    assertTrue(show.stdout().contains("registry.npmjs.org"), show::toString);
+    Cli.Result unknown = Cli.run("presets", "show", "nope");
+    assertEquals(1, unknown.exit(), unknown::toString);
+    assertTrue(unknown.stderr().contains("github"), unknown::toString);
+  }
+}
