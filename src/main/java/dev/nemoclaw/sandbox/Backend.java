@@ -1,0 +1,24 @@
+package dev.nemoclaw.sandbox;
+
+import dev.nemoclaw.host.Install;
+
+/** Builds sandboxes from plans. One implementation per way of isolating (native, docker). */
+public interface Backend {
+
+  /** {@code native} or {@code docker}, as in agent.yaml's {@code backend}. */
+  String name();
+
+  /**
+   * Starts the plan's sandbox and returns at once; the agent runs until it exits, {@link
+   * SandboxHandle#stop} or the plan's timeout. A failure inside the sandbox build is not thrown: it
+   * arrives as {@link Outcome.Reason.FailedToStart} from {@link SandboxHandle#waitFor()}.
+   *
+   * @throws SandboxException when nothing could be started at all (no init binary, bad profile)
+   */
+  SandboxHandle start(SandboxPlan plan, Install install, LaunchOptions options)
+      throws SandboxException;
+
+  default SandboxHandle start(SandboxPlan plan, Install install) throws SandboxException {
+    return start(plan, install, LaunchOptions.defaults());
+  }
+}

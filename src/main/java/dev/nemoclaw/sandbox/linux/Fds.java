@@ -1,0 +1,97 @@
+package dev.nemoclaw.sandbox.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/** Blocking I/O on raw pipe fds, which the JDK cannot wrap without reflection. */
+final class Fds {
+  private Fds() {}
+
+  /** Writes all of {@code data}; EPIPE (the reader is gone) comes back as an IOException. */
+  static void writeAll(int fd, byte[] data) throws IOException {
+    int off = 0;
+    while (off < data.length) {
+      byte[] chunk = off == 0 ? data : Arrays.copyOfRange(data, off, data.length);
+      try {
+        long n = LibC.C.write(fd, chunk, chunk.length);
+        off += (int) n;
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != LibC.EINTR) {
+          throw new IOException("write fd " + fd + ": " + LibC.C.strerror(e.getErrorCode()), e);
+        }
+      }
+    }
+  }
+
+  /**
+   * Reads {@code \n}-terminated UTF-8 lines until EOF or until {@code stop} says so (checked every
+   * {@code pollMs}, so a stray writer holding the pipe open cannot keep us here forever).
+   */
+  static void readLines(int fd, Consumer<String> onLine, BooleanSupplier stop, int pollMs)
+      throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+    byte[] buf = new byte[4096];
+    try (Memory pfd = new Memory(8)) {
+      while (true) {
+        pfd.setInt(0, fd);
+        pfd.setShort(4, LibC.POLLIN);
+        pfd.setShort(6, (short) 0);
+        int ready;
+        try {
+          ready = LibC.C.poll(pfd, 1, pollMs);
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() == LibC.EINTR) {
+            continue;
+          }
+          throw new IOException("poll status fd: " + LibC.C.strerror(e.getErrorCode()), e);
+        }
+        if (ready == 0) {
+          if (stop.getAsBoolean()) {
+            break;
+          }
+          continue;
+        }
+        long n;
+        try {
+          n = LibC.C.read(fd, buf, buf.length);
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() == LibC.EINTR || e.getErrorCode() == LibC.EAGAIN) {
+            continue;
+          }
+          throw new IOException("read status fd: " + LibC.C.strerror(e.getErrorCode()), e);
+        }
+        if (n == 0) {
+          break;
+        }
+        for (int i = 0; i < n; i++) {
+          if (buf[i] == '\n') {
+            onLine.accept(line.toString(StandardCharsets.UTF_8));
+            line.reset();
+          } else if (line.size() < 64 * 1024) {
+            line.write(buf[i]);
+          }
+        }
+      }
+    }
+    if (line.size() > 0) {
+      onLine.accept(line.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  static void closeQuietly(int fd) {
+    if (fd < 0) {
+      return;
+    }
+    try {
+      LibC.C.close(fd);
+    } catch (LastErrorException e) {
+      // EINTR still closes on Linux; EBADF means it was closed already
+    }
+  }
+}
