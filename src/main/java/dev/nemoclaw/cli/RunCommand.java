@@ -9,6 +9,7 @@ import dev.nemoclaw.spec.SpecLoader;
 import dev.nemoclaw.supervisor.PlanJson;
 import dev.nemoclaw.supervisor.Planner;
 import dev.nemoclaw.supervisor.Protections;
+import dev.nemoclaw.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -88,7 +89,19 @@ final class RunCommand implements Callable<Integer> {
       Json.print(PlanJson.of(plan, Protections.of(plan, host)));
       return 0;
     }
-    System.err.println("nemoclaw run: the native backend is not available yet in this build.");
-    return EXIT_FAILED_TO_START;
+    String chosen = backend != null ? backend : spec.backend().yaml();
+    if (!chosen.equals("native")) {
+      System.err.println("nemoclaw run: backend " + chosen + " is not available yet in this "
+          + "build; use --backend native");
+      return EXIT_FAILED_TO_START;
+    }
+    if (detach || tui) {
+      System.err.println("nemoclaw run: " + (detach ? "--detach" : "--tui")
+          + " is not available yet in this build");
+      return EXIT_FAILED_TO_START;
+    }
+    boolean interactive = System.console() != null && System.console().isTerminal();
+    return Supervisor.run(plan, new Supervisor.Options(Optional.ofNullable(report), interactive,
+        System.err));
   }
 }

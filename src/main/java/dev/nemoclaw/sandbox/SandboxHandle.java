@@ -29,6 +29,9 @@ public interface SandboxHandle {
 
   Optional<Outcome> waitFor(Duration max) throws InterruptedException;
 
+  /** Sends {@code signal} to the sandbox (the init forwards it to the agent); false once ended. */
+  boolean signal(int signal);
+
   /**
    * SIGTERM now (the init forwards it to the agent), SIGKILL after {@code grace} if still running;
    * returns when the run has ended. Harmless after the end.

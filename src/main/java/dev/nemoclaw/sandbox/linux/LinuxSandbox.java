@@ -228,7 +228,8 @@ final class LinuxSandbox implements SandboxHandle {
   }
 
   /** Sends {@code sig} to the init unless it has already exited. */
-  boolean signal(int sig) {
+  @Override
+  public boolean signal(int sig) {
     synchronized (signalLock) {
       if (exited || pid <= 0) {
         return false;

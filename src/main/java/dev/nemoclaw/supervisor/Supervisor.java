@@ -1,0 +1,122 @@
+package dev.nemoclaw.supervisor;
+
+import dev.nemoclaw.host.AtomicFile;
+import dev.nemoclaw.host.Install;
+import dev.nemoclaw.sandbox.Backend;
+import dev.nemoclaw.sandbox.LaunchOptions;
+import dev.nemoclaw.sandbox.Limits;
+import dev.nemoclaw.sandbox.Outcome;
+import dev.nemoclaw.sandbox.SandboxException;
+import dev.nemoclaw.sandbox.SandboxHandle;
+import dev.nemoclaw.sandbox.SandboxPlan;
+import dev.nemoclaw.sandbox.linux.LinuxBackend;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import sun.misc.Signal;
+
+/**
+ * One run's lifecycle: sweep what dead runs left, start the sandbox, forward signals, wait, say
+ * clearly how it ended, write the report. Later issues wire the proxy, inbox and audit log here.
+ */
+public final class Supervisor {
+  /** Between SIGTERM and SIGKILL when the operator stops a run. */
+  public static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+  public record Options(Optional<Path> report, boolean interactive, PrintStream messages) {}
+
+  private Supervisor() {}
+
+  /** Runs the plan to its end and returns {@code run}'s exit code (CONTRACT §4). */
+  public static int run(SandboxPlan plan, Options opts) throws InterruptedException {
+    LinuxBackend backend = LinuxBackend.forThisHost();
+    backend.cgroups().sweep();
+    SandboxHandle handle;
+    try {
+      handle = backend.start(plan, Install.locate(), LaunchOptions.defaults());
+    } catch (SandboxException e) {
+      opts.messages().println("nemoclaw: cannot start the sandbox: " + e.getMessage());
+      return new Outcome.Reason.FailedToStart(e.step(), e.getMessage()).exitCode();
+    }
+    if (handle.limits() instanceof Limits.Off off) {
+      opts.messages().println("nemoclaw: resource limits are OFF for this run: " + off.reason()
+          + " (see nemoclaw doctor)");
+    }
+    forwardSignals(handle, opts.interactive());
+    Outcome outcome = handle.waitFor();
+    explain(outcome, plan, opts.messages());
+    if (opts.report().isPresent()) {
+      writeReport(opts.report().get(), plan, backend, outcome, opts.messages());
+    }
+    return outcome.exitCode();
+  }
+
+  /**
+   * SIGTERM and SIGHUP stop the sandbox (SIGKILL after the grace period). SIGINT is forwarded, or,
+   * on a terminal, left to the terminal, which already sent it to the sandbox's process group; a
+   * second SIGINT stops the sandbox.
+   */
+  private static void forwardSignals(SandboxHandle handle, boolean interactive) {
+    AtomicInteger interrupts = new AtomicInteger();
+    Runnable stop = () -> Thread.ofVirtual().start(() -> {
+      try {
+        handle.stop(STOP_GRACE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    Signal.handle(new Signal("TERM"), s -> stop.run());
+    Signal.handle(new Signal("HUP"), s -> stop.run());
+    Signal.handle(new Signal("INT"), s -> {
+      if (interrupts.incrementAndGet() > 1) {
+        stop.run();
+      } else if (!interactive) {
+        handle.signal(s.getNumber());
+      }
+    });
+  }
+
+  private static void explain(Outcome o, SandboxPlan plan, PrintStream out) {
+    switch (o.reason()) {
+      case Outcome.Reason.FailedToStart f ->
+          out.println("nemoclaw: the sandbox could not be built: " + f.step() + ": " + f.message());
+      case Outcome.Reason.ExecFailed x -> out.println("nemoclaw: " + plan.command().getFirst()
+          + ": " + (x.exitCode() == 127 ? "command not found in the sandbox" : x.message()));
+      case Outcome.Reason.TimedOut t ->
+          out.println("nemoclaw: timed out after " + t.after() + " (resources.timeout); killed");
+      case Outcome.Reason.OomKilled oom -> out.println("nemoclaw: " + oom.message());
+      case Outcome.Reason.Signaled s -> out.println("nemoclaw: the agent was killed by signal "
+          + s.signal());
+      case Outcome.Reason.Exited e -> { }
+    }
+  }
+
+  private static void writeReport(Path file, SandboxPlan plan, Backend backend, Outcome o,
+      PrintStream out) {
+    var r = o.resources();
+    RunReport report = new RunReport(
+        plan.name(),
+        o.exitCode(),
+        o.reason().getClass().getSimpleName(),
+        o.duration().toMillis(),
+        List.of(),
+        List.of(),
+        new RunReport.Resources(r.peakMemoryBytes().orElse(0), r.cpuSeconds().orElse(0),
+            r.peakPids().orElse(0)),
+        new RunReport.Inference(0, 0, 0),
+        new RunReport.Privacy(List.of()),
+        new RunReport.Audit("", ""),
+        new RunReport.Sandbox(backend.name(), o.landlockAbi().orElse(0),
+            o.seccompRules().orElse(0), o.limits().describe(),
+            List.of("user", "pid", "mount", "net", "uts", "ipc", "cgroup")));
+    try {
+      AtomicFile.write(file, ReportJson.render(report));
+    } catch (IOException e) {
+      out.println("nemoclaw: cannot write the report " + file + ": " + e.getMessage());
+    }
+  }
+}
