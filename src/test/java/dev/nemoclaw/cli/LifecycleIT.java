@@ -1,0 +1,163 @@
+package dev.nemoclaw.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exit codes, timeouts, signals and cleanup of real sandboxes (CONTRACT §4). */
+class LifecycleIT {
+  @TempDir Path dir;
+
+  Path spec(String extra) throws Exception {
+    Path f = dir.resolve("agent.yaml");
+    Files.writeString(f, "apiVersion: nemoclaw.dev/v1\nname: life\ncommand: [\"true\"]\n"
+        + "network: {mode: none}\n" + extra);
+    return f;
+  }
+
+  Map<String, String> home() {
+    return Map.of("NEMOCLAW_HOME", dir.resolve("home").toString());
+  }
+
+  @Test
+  void exitCodesFollowTheContract() throws Exception {
+    Path f = spec("");
+    assertEquals(7, Cli.run(home(), null, "run", f.toString(), "--", "sh", "-c", "exit 7").exit());
+    Cli.Result nf = Cli.run(home(), null, "run", f.toString(), "--", "no-such-command");
+    assertEquals(127, nf.exit(), nf::toString);
+    assertTrue(nf.stderr().contains("no-such-command"), nf::toString);
+    Cli.Result ne = Cli.run(home(), null, "run", f.toString(), "--", "/etc/passwd");
+    assertEquals(126, ne.exit(), ne::toString);
+    Cli.Result sig = Cli.run(home(), null, "run", f.toString(), "--", "sh", "-c", "kill -TERM $$");
+    assertEquals(128 + 15, sig.exit(), sig::toString);
+  }
+
+  @Test
+  void timeoutKillsWith124() throws Exception {
+    Path f = spec("resources: {timeout: 1s}\n");
+    long t0 = System.nanoTime();
+    Cli.Result r = Cli.run(home(), null, "run", f.toString(), "--", "sleep", "60");
+    assertEquals(124, r.exit(), r::toString);
+    assertTrue(r.stderr().contains("timed out"), r::toString);
+    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), "timeout not enforced");
+  }
+
+  @Test
+  void oomKillIs137WithAClearMessage() throws Exception {
+    Path f = spec("resources: {memory: 32Mi}\n");
+    Cli.Result r = Cli.run(home(), null, "run", f.toString(), "--", "sh", "-c",
+        "head -c 200000000 /dev/zero | tail -c 1 >/dev/null; x=$(head -c 100000000 /dev/zero"
+            + " | tr '\\0' a); echo survived");
+    assertEquals(137, r.exit(), r::toString);
+    assertTrue(r.stderr().contains("out of memory"), r::toString);
+  }
+
+  @Test
+  void reportCarriesOutcomeAndEnforcedProtections() throws Exception {
+    Path report = dir.resolve("out/report.json");
+    Cli.Result r = Cli.run(home(), null, "run", "--report", report.toString(),
+        "examples/hello/agent.yaml");
+    assertEquals(0, r.exit(), r::toString);
+    JsonNode j = new ObjectMapper().readTree(report.toFile());
+    assertEquals("hello", j.path("name").asText());
+    assertEquals(0, j.path("exitCode").asInt());
+    for (String k : List.of("durationMs", "denied", "approvals", "resources", "inference",
+        "privacy", "audit")) {
+      assertTrue(j.has(k), "report lacks " + k);
+    }
+    assertTrue(j.path("resources").path("peakMemoryBytes").asLong() > 0, j::toString);
+    assertTrue(j.path("sandbox").path("landlockAbi").asInt() > 0, j::toString);
+    assertTrue(j.path("sandbox").path("seccompRules").asInt() > 0, j::toString);
+  }
+
+  @Test
+  void landlockRequiredOnAKernelWithoutItRefusesToStart() throws Exception {
+    Path f = spec("");
+    Cli.Result r = Cli.run(Map.of("NEMOCLAW_HOME", dir.resolve("home").toString(),
+        "NEMOCLAW_TEST_LANDLOCK_ABI", "0"), null, "run", f.toString(), "--", "echo", "ran");
+    assertEquals(125, r.exit(), r::toString);
+    assertTrue(r.stderr().toLowerCase().contains("landlock"), r::toString);
+    assertTrue(!r.stdout().contains("ran"), r::toString);
+    Cli.Result be = Cli.run(Map.of("NEMOCLAW_HOME", dir.resolve("home").toString(),
+            "NEMOCLAW_TEST_LANDLOCK_ABI", "0"), null, "run",
+        spec("security: {landlock: best-effort}\n").toString(), "--", "sh", "-c",
+        "echo abi=$NEMOCLAW_LANDLOCK_ABI");
+    assertEquals(0, be.exit(), be::toString);
+    assertTrue(be.stdout().contains("abi=0"), be::toString);
+  }
+
+  @Test
+  void nothingIsLeftAfterTheAgentExits() throws Exception {
+    String marker = "nc-left-" + UUID.randomUUID().toString().substring(0, 8);
+    Path f = spec("");
+    Cli.Result r = Cli.run(home(), null, "run", f.toString(), "--", "sh", "-c",
+        "(exec -a " + marker + " sleep 300 &) ; (setsid sh -c 'exec -a " + marker
+            + " sleep 300' &); echo started");
+    assertEquals(0, r.exit(), r::toString);
+    assertEquals(List.of(), processesNamed(marker), "processes survived the sandbox");
+  }
+
+  @Test
+  void killDashNineOfTheSupervisorTakesTheSandboxWithIt() throws Exception {
+    String marker = "nc-orphan-" + UUID.randomUUID().toString().substring(0, 8);
+    Path f = spec("");
+    ProcessBuilder pb = new ProcessBuilder(Cli.REPO.resolve("nemoclaw").toString(), "run",
+        f.toString(), "--", "sh", "-c", "exec -a " + marker + " sleep 300")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile());
+    pb.environment().putAll(home());
+    pb.environment().put("NEMOCLAW_SKIP_BUILD", "1");
+    Process jvm = pb.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (processesNamed(marker).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertTrue(!processesNamed(marker).isEmpty(), "the agent never started");
+    long jvmPid = jvm.pid();
+    new ProcessBuilder("kill", "-9", Long.toString(jvmPid)).start().waitFor();
+    jvm.waitFor(10, TimeUnit.SECONDS);
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!processesNamed(marker).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(List.of(), processesNamed(marker), "the sandbox outlived its supervisor");
+    // the next run sweeps the cgroup the dead supervisor left
+    assertEquals(0, Cli.run(home(), null, "run", f.toString()).exit());
+    assertEquals(List.of(), cgroupsOf(jvmPid), "a stale cgroup survived the next run's sweep");
+  }
+
+  static List<String> processesNamed(String marker) throws Exception {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      return procs.filter(p -> p.getFileName().toString().matches("\\d+")).map(p -> {
+        try {
+          return new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+        } catch (Exception e) {
+          return "";
+        }
+      }).filter(c -> c.startsWith(marker)).toList();
+    }
+  }
+
+  static List<Path> cgroupsOf(long supervisorPid) throws Exception {
+    try (Stream<Path> s = Stream.of("memory", "pids", "cpu", "unified").map(c ->
+        Path.of("/sys/fs/cgroup", c, "nemoclaw")).filter(Files::isDirectory).flatMap(p -> {
+          try {
+            return Files.list(p);
+          } catch (Exception e) {
+            return Stream.empty();
+          }
+        })) {
+      return s.filter(p -> p.getFileName().toString().contains("-" + supervisorPid + "-")).toList();
+    }
+  }
+}
