@@ -99,21 +99,22 @@ class LifecycleIT {
 
   @Test
   void nothingIsLeftAfterTheAgentExits() throws Exception {
-    String marker = "nc-left-" + UUID.randomUUID().toString().substring(0, 8);
+    String marker = uniqueSleep();
     Path f = spec("");
     Cli.Result r = Cli.run(home(), null, "run", f.toString(), "--", "sh", "-c",
-        "(exec -a " + marker + " sleep 300 &) ; (setsid sh -c 'exec -a " + marker
-            + " sleep 300' &); echo started");
+        "(sleep " + marker + " &) ; (setsid sleep " + marker + " &); sleep 0.2; "
+            + "echo running=$(pgrep -xc sleep)");
     assertEquals(0, r.exit(), r::toString);
+    assertTrue(r.stdout().contains("running=2"), () -> "the leftovers never ran\n" + r);
     assertEquals(List.of(), processesNamed(marker), "processes survived the sandbox");
   }
 
   @Test
   void killDashNineOfTheSupervisorTakesTheSandboxWithIt() throws Exception {
-    String marker = "nc-orphan-" + UUID.randomUUID().toString().substring(0, 8);
+    String marker = uniqueSleep();
     Path f = spec("");
     ProcessBuilder pb = new ProcessBuilder(Cli.REPO.resolve("nemoclaw").toString(), "run",
-        f.toString(), "--", "sh", "-c", "exec -a " + marker + " sleep 300")
+        f.toString(), "--", "sleep", marker)
         .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile());
     pb.environment().putAll(home());
     pb.environment().put("NEMOCLAW_SKIP_BUILD", "1");
@@ -136,6 +137,12 @@ class LifecycleIT {
     assertEquals(List.of(), cgroupsOf(jvmPid), "a stale cgroup survived the next run's sweep");
   }
 
+  /** A sleep duration no other process has, so its command line identifies the process. */
+  static String uniqueSleep() {
+    return "300." + Math.abs(UUID.randomUUID().getLeastSignificantBits() % 100_000_000L);
+  }
+
+  /** Command lines (NULs as spaces) containing {@code marker}, other than our own checks. */
   static List<String> processesNamed(String marker) throws Exception {
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       return procs.filter(p -> p.getFileName().toString().matches("\\d+")).map(p -> {
@@ -144,7 +151,7 @@ class LifecycleIT {
         } catch (Exception e) {
           return "";
         }
-      }).filter(c -> c.startsWith(marker)).toList();
+      }).filter(c -> c.startsWith("sleep " + marker)).toList();
     }
   }
 

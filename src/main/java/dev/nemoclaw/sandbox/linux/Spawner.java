@@ -17,6 +17,8 @@ import java.nio.file.Path;
  * fires when the spawning <em>thread</em> exits, not the JVM.
  */
 final class Spawner {
+  static final String TEST_LANDLOCK_ABI = "NEMOCLAW_TEST_LANDLOCK_ABI";
+
   static final int PLAN_FD = 3;
   static final int STATUS_FD = 4;
   /** Bigger than glibc's posix_spawn_file_actions_t (80 bytes) and posix_spawnattr_t (336). */
@@ -107,7 +109,7 @@ final class Spawner {
           IntByReference pid = new IntByReference();
           StringArray argv = new StringArray(new String[] {
               "nemoclaw-init", "--plan-fd", "" + PLAN_FD, "--status-fd", "" + STATUS_FD});
-          StringArray envp = new StringArray(new String[0]);
+          StringArray envp = new StringArray(initEnvironment());
           int rc = c.posix_spawn(pid, init.toString(), actions, attr, argv, envp);
           if (rc != 0) {
             throw new SandboxException("init", "posix_spawn " + init + ": " + c.strerror(rc));
@@ -139,5 +141,14 @@ final class Spawner {
     if (rc != 0) {
       throw new SandboxException("init", what + ": " + LibC.C.strerror(rc));
     }
+  }
+
+  /**
+   * The init's own environment: empty, except the documented test-only override that makes it
+   * behave as on a kernel with a lower (or no) Landlock ABI.
+   */
+  private static String[] initEnvironment() {
+    String v = System.getenv(TEST_LANDLOCK_ABI);
+    return v == null ? new String[0] : new String[] {TEST_LANDLOCK_ABI + "=" + v};
   }
 }
