@@ -13,8 +13,11 @@
 
 #include "nc.h"
 
+/* CLONE_NEWCGROUP is not among them: a cgroup namespace is rooted where its creator is
+ * when it is created, so the sandbox init unshares it only after the outer init has moved
+ * it into the sandbox cgroup (ns_wait_for_go). */
 #define SANDBOX_NS_FLAGS (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | \
-			  CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP)
+			  CLONE_NEWUTS | CLONE_NEWIPC)
 
 pid_t raw_clone(unsigned long flags)
 {
@@ -90,6 +93,9 @@ void ns_wait_for_go(int sync_fd)
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		_exit(NC_EXIT_SETUP); /* the outer init died or failed and already reported */
+	/* Now in the sandbox cgroup: the new cgroup namespace is rooted there. */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		die_with_error("unshare cgroup namespace");
 }
 
 void ns_clone_sandbox_init(const struct nc_plan *plan, int plan_fd, struct nc_child *child)
@@ -111,7 +117,8 @@ void ns_clone_sandbox_init(const struct nc_plan *plan, int plan_fd, struct nc_ch
 		die_with_error("clone namespaces");
 	if (pid == 0) {
 		close(sv[0]);
-		/* Second line of defence after the lifeline: the outer init is single-threaded,
+		/* Second line of defence after the lifeline (set again after the uid change, which
+		 * clears it): the outer init is single-threaded,
 		 * so "parent died" really means the outer init died. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 			die_with_error("prctl PDEATHSIG");

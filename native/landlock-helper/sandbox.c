@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -14,6 +16,20 @@ static void set_hostname(const struct nc_plan *plan)
 {
 	if (sethostname(plan->hostname, strlen(plan->hostname)) < 0)
 		die_with_error("sethostname %s", plan->hostname);
+}
+
+/* Changing credentials clears PR_SET_PDEATHSIG, so it is set (again) after caps_set_ids.
+ * If the outer init died in between, its end of the sync socket is already closed. */
+static void keep_death_signal(int sync_fd)
+{
+	struct pollfd p = {.fd = sync_fd, .events = POLLIN};
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_with_error("prctl PDEATHSIG");
+	if (poll(&p, 1, 0) < 0)
+		die_with_error("poll sync");
+	if (p.revents & (POLLHUP | POLLERR))
+		_exit(NC_EXIT_SETUP);
 }
 
 static pid_t fork_agent(struct nc_plan *plan)
@@ -39,6 +55,7 @@ void sandbox_init_main(const struct nc_plan *cplan, int plan_fd, int sync_fd)
 	/* A mapped fsuid: the kernel refuses to create files for an unmapped one. The
 	 * capabilities of the new user namespace stay (the old ids were not its root). */
 	caps_set_ids(plan);
+	keep_death_signal(sync_fd);
 	set_hostname(plan);
 	net_setup(plan);
 	mounts_build_root(plan);

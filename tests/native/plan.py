@@ -148,14 +148,18 @@ def main():
     os.close(plan_r)
     os.close(st_w)
     os.write(plan_w, plan)  # the plan is far below the pipe buffer in these tests
-    # plan_w stays open: it is the lifeline
+    # plan_w stays open: it is the lifeline (a truncated plan gets EOF, as from a dead writer)
+    if o.corrupt == "truncate":
+        os.close(plan_w)
+        plan_w = None
     out = open(o.status_file, "w") if o.status_file else sys.stderr
     with os.fdopen(st_r, "r") as st:
         for line in st:
             out.write(line if o.status_file else "status: " + line)
             out.flush()
     rc = proc.wait()
-    os.close(plan_w)
+    if plan_w is not None:
+        os.close(plan_w)
     return rc if rc >= 0 else 128 - rc
 
 
