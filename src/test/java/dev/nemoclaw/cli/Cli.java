@@ -20,22 +20,70 @@ final class Cli {
     }
   }
 
+  /** Runs a command as nobody; the launcher then runs from {@link #rootlessCopy()}. */
+  static final List<String> ROOTLESS =
+      List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--");
+
+  private static Path rootlessCopy;
+
   private Cli() {}
+
+  /**
+   * A world-readable copy of what the launcher runs (the repo may sit under a directory nobody
+   * cannot enter, as a CI checkout in root's home does): launcher, jar, libs, init, profiles,
+   * presets, examples and the escape probe. Made once per test JVM, removed at exit.
+   */
+  static synchronized Path rootlessCopy() throws IOException, InterruptedException {
+    if (rootlessCopy == null) {
+      Path copy = Files.createTempDirectory("nemoclaw-rootless");
+      Files.createDirectories(copy.resolve("target"));
+      Files.createDirectories(copy.resolve("scripts"));
+      sh("cp", "-a", REPO.resolve("nemoclaw").toString(), copy.toString());
+      sh("cp", "-a", REPO.resolve("scripts/find-java.sh").toString(), copy.resolve("scripts").toString());
+      for (String d : List.of("profiles", "presets", "examples")) {
+        sh("cp", "-a", REPO.resolve(d).toString(), copy.toString());
+      }
+      for (String t : List.of("nemoclaw.jar", "lib", "native", "escape")) {
+        sh("cp", "-a", REPO.resolve("target").resolve(t).toString(), copy.resolve("target").toString());
+      }
+      sh("chmod", "-R", "a+rX", copy.toString());
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          sh("rm", "-rf", copy.toString());
+        } catch (Exception e) {
+          // best effort: it is a temp dir
+        }
+      }));
+      rootlessCopy = copy;
+    }
+    return rootlessCopy;
+  }
+
+  private static void sh(String... cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).inheritIO().start();
+    if (p.waitFor() != 0) {
+      throw new IOException(String.join(" ", cmd) + " failed");
+    }
+  }
 
   static Result run(String... args) throws IOException, InterruptedException {
     return run(Map.of(), null, args);
   }
 
-  /** {@code prefix}: a command to run the launcher under (e.g. setpriv for rootless), or null. */
+  /**
+   * {@code prefix}: a command to run the launcher under (e.g. {@link #ROOTLESS}), or null; with a
+   * prefix the launcher runs from {@link #rootlessCopy()}.
+   */
   static Result run(Map<String, String> env, List<String> prefix, String... args)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
+    Path repo = prefix == null ? REPO : rootlessCopy();
     if (prefix != null) {
       cmd.addAll(prefix);
     }
-    cmd.add(REPO.resolve("nemoclaw").toString());
+    cmd.add(repo.resolve("nemoclaw").toString());
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(REPO.toFile());
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo.toFile());
     pb.environment().put("NEMOCLAW_SKIP_BUILD", "1");
     pb.environment().remove("CI");
     pb.environment().putAll(env);

@@ -29,8 +29,6 @@ import org.junit.jupiter.api.Test;
  */
 class EscapeIT {
   static final Path PROBE_DIR = Cli.REPO.resolve("target/escape");
-  static final List<String> ROOTLESS =
-      List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--");
   static final String SECRET = "probe-secret-value";
 
   /** Attempt → the outcomes that prove it was stopped by a protection (not by accident). */
@@ -114,7 +112,7 @@ class EscapeIT {
   }
 
   /** A spec running the probe, with a workspace owned by the host uid the sandbox maps to. */
-  static Path spec(String name, int hostUid, String pids, String memory) throws Exception {
+  static Path spec(String name, int hostUid, Path probeDir) throws Exception {
     Path dir = Files.createDirectories(work.resolve(name));
     Path ws = Files.createDirectories(dir.resolve("ws"));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -130,9 +128,9 @@ class EscapeIT {
           - {source: %s, target: /probe}
           - {source: ./ws, target: /sandbox, mode: rw}
         tmpfs: [{target: /tmp, size: 16Mi}]
-        resources: {memory: %s, pids: %s, timeout: 5m}
+        resources: {memory: 128Mi, pids: 64, timeout: 5m}
         network: {mode: none}
-        """.formatted(name, PROBE_DIR, memory, pids));
+        """.formatted(name, probeDir));
     return f;
   }
 
@@ -176,7 +174,7 @@ class EscapeIT {
 
   @Test
   void asRootEveryEscapeFails() throws Exception {
-    Path f = spec("escape-root", 1000, "64", "128Mi");
+    Path f = spec("escape-root", 1000, PROBE_DIR);
     Map<String, String> results = probe(f, null, List.copyOf(EXPECTED.keySet()));
     assertAllBlocked(results);
     Matcher forks = Pattern.compile("after (\\d+) forks").matcher(results.get("fork-bomb"));
@@ -187,13 +185,14 @@ class EscapeIT {
 
   @Test
   void rootlessEveryEscapeFails() throws Exception {
-    Path f = spec("escape-rootless", 65534, "64", "128Mi");
+    Path f = spec("escape-rootless", 65534,
+        Cli.rootlessCopy().resolve("target/escape"));
     Files.createDirectories(work.resolve("home-escape-rootless"));
     new ProcessBuilder("chown", "65534:65534", work.resolve("home-escape-rootless").toString())
         .start().waitFor();
     List<String> attempts = EXPECTED.keySet().stream()
         .filter(a -> !NEEDS_LIMITS.contains(a)).toList();
-    assertAllBlocked(probe(f, ROOTLESS, attempts));
+    assertAllBlocked(probe(f, Cli.ROOTLESS, attempts));
   }
 
   @Test

@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SeccompProfileTest {
   static final SeccompProfile.Host X86 =
@@ -145,14 +148,31 @@ class SeccompProfileTest {
     assertTrue(e.getMessage().startsWith(dir.resolve("missing.json").toString()));
   }
 
-  /** The project's own default profile, when this tree has it. */
-  @Test
-  void theShippedDefaultProfileParses() throws Exception {
-    Path p = Path.of("profiles/seccomp/default.json");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(p), "no default profile yet");
-    SeccompFilter f = SeccompProfile.load(p);
-    assertFalse(f.rules().isEmpty());
+  /** The shipped profiles parse and allow none of what issue 3 forbids. */
+  @ParameterizedTest
+  @ValueSource(strings = {"default", "strict"})
+  void theShippedProfilesRefuseTheDangerousCalls(String name) throws Exception {
+    SeccompFilter f = SeccompProfile.load(Path.of("profiles/seccomp/" + name + ".json"));
+    assertEquals(SeccompAction.ERRNO, f.defaultAction());
     assertTrue(f.rules().size() < 4096);
+    Set<String> allowed = f.rules().stream().filter(r -> r.action() == SeccompAction.ALLOW)
+        .map(SeccompFilter.Rule::syscall).collect(Collectors.toSet());
+    for (String forbidden : List.of("io_uring_setup", "io_uring_enter", "io_uring_register",
+        "userfaultfd", "bpf", "perf_event_open", "keyctl", "add_key", "request_key", "ptrace",
+        "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load", "init_module",
+        "finit_module", "delete_module", "mount", "umount2", "fsopen", "fsconfig", "fsmount",
+        "fspick", "move_mount", "open_tree", "mount_setattr", "setns", "unshare", "pivot_root",
+        "chroot", "clone3")) {
+      assertFalse(allowed.contains(forbidden), name + " allows " + forbidden);
+    }
+    assertTrue(f.rules().stream().anyMatch(r -> r.syscall().equals("clone3")
+        && r.action() == SeccompAction.ERRNO && r.errno() == 38), "clone3 must be ENOSYS");
+    // clone only without namespace flags; socket only with an argument condition
+    for (String conditional : List.of("clone", "socket")) {
+      assertTrue(f.rules().stream().filter(r -> r.syscall().equals(conditional)
+          && r.action() == SeccompAction.ALLOW).allMatch(r -> !r.args().isEmpty()),
+          name + ": unconditional " + conditional);
+    }
   }
 
   @Test
