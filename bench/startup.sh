@@ -18,15 +18,35 @@ command: ["true"]
 network: {mode: none}
 YAML
 "$ROOT/nemoclaw" --version >/dev/null   # build if needed, outside the timing
+INIT="$ROOT/target/native/nemoclaw-init"
+# The init alone: the same plan nemoclaw would send (host root binds, default seccomp, Landlock
+# required, no cgroup), written once; each run feeds it on a pipe that stays open as the lifeline.
+binds=(); for d in /usr /bin /sbin /lib /lib64 /etc; do [[ -e $d ]] && binds+=(--root-bind "$d"); done
+python3 "$ROOT/tests/native/plan.py" --emit "${binds[@]}" \
+  --seccomp "$ROOT/profiles/seccomp/default.json" -- true >"$OUT/plan.bin"
+cat >"$OUT/init-alone" <<SH
+#!/bin/bash
+exec 3< <(cat "$OUT/plan.bin"; exec sleep 2)
+exec "$INIT" --plan-fd 3 --status-fd 4 4>/dev/null
+SH
+chmod +x "$OUT/init-alone"
 
 cmds=(
   "nemoclaw run" "$ROOT/nemoclaw run $OUT/true.yaml"
   "nemoclaw --version" "$ROOT/nemoclaw --version"
-  "nemoclaw-init alone" "python3 $ROOT/tests/native/plan.py --run -- true"
+  "nemoclaw-init alone" "$OUT/init-alone"
   "bwrap --unshare-all" "bwrap --unshare-all --die-with-parent --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --proc /proc --dev /dev --tmpfs /tmp true"
 )
-if docker info >/dev/null 2>&1 && docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
-  cmds+=("docker run" "docker run --rm --read-only --network none debian:bookworm-slim true")
+# docker: a local image made from this host's /usr/bin/true and its libraries (nothing pulled)
+if docker info >/dev/null 2>&1; then
+  if ! docker image inspect nemoclaw-bench-true >/dev/null 2>&1; then
+    mkdir -p "$OUT/img"
+    tar -C / -chf - usr/bin/true $(ldd /usr/bin/true | grep -o '/[^ ]*' | sed 's#^/##') |
+      docker import -c 'CMD ["/usr/bin/true"]' - nemoclaw-bench-true >/dev/null
+  fi
+  cmds+=("docker run" "docker run --rm --read-only --network none nemoclaw-bench-true /usr/bin/true")
+else
+  echo "no Docker engine: the docker row is left out" >&2
 fi
 
 args=()

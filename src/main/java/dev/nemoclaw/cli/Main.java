@@ -1,5 +1,6 @@
 package dev.nemoclaw.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,23 +12,6 @@ import picocli.CommandLine.Command;
     description = {
       "Run AI agents in hardened Linux sandboxes and govern, live, what they may reach.",
       ""
-    },
-    subcommands = {
-      RunCommand.class,
-      PsCommand.class,
-      StopCommand.class,
-      LogsCommand.class,
-      ExecCommand.class,
-      ApprovalsCommand.class,
-      TermCommand.class,
-      PolicyCommand.class,
-      AuditCommand.class,
-      ReportCommand.class,
-      PresetsCommand.class,
-      DoctorCommand.class,
-      ImageCommand.class,
-      CompletionCommand.class,
-      CommandLine.HelpCommand.class
     },
     footer = {
       "",
@@ -44,14 +28,53 @@ public final class Main implements Runnable {
     spec.commandLine().usage(System.err);
   }
 
-  public static CommandLine commandLine() {
+  /** Every subcommand, in the order `--help` lists them. */
+  private static final List<String> SUBCOMMANDS = List.of("run", "ps", "stop", "logs", "exec",
+      "approvals", "term", "policy", "audit", "report", "presets", "doctor", "image",
+      "completion", "help");
+
+  private static Object subcommand(String name) {
+    return switch (name) {
+      case "run" -> new RunCommand();
+      case "ps" -> new PsCommand();
+      case "stop" -> new StopCommand();
+      case "logs" -> new LogsCommand();
+      case "exec" -> new ExecCommand();
+      case "approvals" -> new ApprovalsCommand();
+      case "term" -> new TermCommand();
+      case "policy" -> new PolicyCommand();
+      case "audit" -> new AuditCommand();
+      case "report" -> new ReportCommand();
+      case "presets" -> new PresetsCommand();
+      case "doctor" -> new DoctorCommand();
+      case "image" -> new ImageCommand();
+      case "completion" -> new CompletionCommand();
+      case "help" -> new CommandLine.HelpCommand();
+      default -> throw new IllegalArgumentException(name);
+    };
+  }
+
+  /**
+   * The command line for {@code args}. Picocli reflects over every command it is given, which
+   * costs more than the JVM's own start, so a plain subcommand gets only its own model; the root
+   * help, {@code help} and {@code completion} need them all.
+   */
+  public static CommandLine commandLine(String... args) {
     CommandLine cl = new CommandLine(new Main());
+    String first = args.length > 0 ? args[0] : "";
+    boolean one = SUBCOMMANDS.contains(first) && !first.equals("help")
+        && !first.equals("completion");
+    for (String name : SUBCOMMANDS) {
+      if (!one || name.equals(first)) {
+        cl.addSubcommand(name, subcommand(name));
+      }
+    }
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setUsageHelpAutoWidth(true);
     return cl;
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 }
