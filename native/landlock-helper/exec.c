@@ -99,7 +99,8 @@ static char *find_program(const struct nc_plan *plan)
 static void __attribute__((noreturn)) exec_failed(int err, const char *what)
 {
 	status_line("exec %d: %s: %s", err, what, strerror(err));
-	fprintf(stderr, "nemoclaw-init: %s: %s\n", what, strerror(err));
+	if (status_fd() < 0)
+		fprintf(stderr, "nemoclaw-init: %s: %s\n", what, strerror(err));
 	_exit(err == ENOENT ? NC_EXIT_NOTFOUND : NC_EXIT_NOEXEC);
 }
 

@@ -1,5 +1,5 @@
 /* Status lines to the supervisor. Every failure is "fail STEP: MESSAGE" on the
- * status fd and on stderr, then exit 125. */
+ * status fd (on stderr before there is one), then exit 125. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,8 +87,11 @@ static void __attribute__((noreturn)) fail_with(const char *what, const char *er
 	/* Keep a newline even when truncated. */
 	line[sizeof line - 2] = '\n';
 	emit(line);
-	(void)write_all(STDERR_FILENO, "nemoclaw-init: ", 15);
-	(void)write_all(STDERR_FILENO, line, strlen(line));
+	/* The supervisor reports what the status fd says; stderr only when there is none. */
+	if (status_out < 0) {
+		(void)write_all(STDERR_FILENO, "nemoclaw-init: ", 15);
+		(void)write_all(STDERR_FILENO, line, strlen(line));
+	}
 	_exit(NC_EXIT_SETUP);
 }
 

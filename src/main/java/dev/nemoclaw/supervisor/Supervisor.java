@@ -82,10 +82,13 @@ public final class Supervisor {
 
   private static void explain(Outcome o, SandboxPlan plan, PrintStream out) {
     switch (o.reason()) {
-      case Outcome.Reason.FailedToStart f ->
-          out.println("nemoclaw: the sandbox could not be built: " + f.step() + ": " + f.message());
-      case Outcome.Reason.ExecFailed x -> out.println("nemoclaw: " + plan.command().getFirst()
-          + ": " + (x.exitCode() == 127 ? "command not found in the sandbox" : x.message()));
+      case Outcome.Reason.FailedToStart f -> out.println("nemoclaw: the sandbox could not be built: "
+          + f.step() + ": " + f.message() + (f.step().equals("landlock")
+              ? "; run `nemoclaw doctor`, or set security.landlock: best-effort to run without it"
+              : "; run `nemoclaw doctor` to see what this host lacks"));
+      case Outcome.Reason.ExecFailed x -> out.println("nemoclaw: " + (x.exitCode() == 127
+          ? plan.command().getFirst() + ": command not found in the sandbox"
+          : x.message() + " (cannot execute it in the sandbox)"));
       case Outcome.Reason.TimedOut t ->
           out.println("nemoclaw: timed out after " + t.after() + " (resources.timeout); killed");
       case Outcome.Reason.OomKilled oom -> out.println("nemoclaw: " + oom.message());
