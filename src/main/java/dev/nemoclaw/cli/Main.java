@@ -64,8 +64,9 @@ public final class Main implements Runnable {
     String first = args.length > 0 ? args[0] : "";
     boolean one = SUBCOMMANDS.contains(first) && !first.equals("help")
         && !first.equals("completion");
+    boolean none = first.equals("-V") || first.equals("--version");
     for (String name : SUBCOMMANDS) {
-      if (!one || name.equals(first)) {
+      if (!none && (!one || name.equals(first))) {
         cl.addSubcommand(name, subcommand(name));
       }
     }
