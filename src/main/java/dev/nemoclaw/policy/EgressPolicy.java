@@ -1,0 +1,15 @@
+package dev.nemoclaw.policy;
+
+import java.net.InetAddress;
+
+/** The compiled network policy of one sandbox. Thread-safe; a decision costs microseconds. */
+public interface EgressPolicy {
+  Decision decide(EgressRequest request);
+
+  /**
+   * Whether an allow rule names this exact address, or a CIDR block holding it, for this port.
+   * Special-purpose destinations (loopback, private, link-local, metadata, ...) are reachable only
+   * then, never through a DNS name that happens to resolve to them.
+   */
+  boolean namesAddress(InetAddress address, int port);
+}
