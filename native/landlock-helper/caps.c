@@ -34,6 +34,11 @@ static int last_cap(void)
 
 void caps_drop_all(void)
 {
+	caps_drop_all_but(-1);
+}
+
+void caps_drop_all_but(int keep)
+{
 	struct __user_cap_header_struct head = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2] = {{0}};
 	int last = last_cap();
@@ -47,6 +52,9 @@ void caps_drop_all(void)
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		die_with_error("clear ambient caps");
+	if (keep >= 0) {
+		data[keep / 32].effective = data[keep / 32].permitted = 1u << (keep % 32);
+	}
 	if (syscall(SYS_capset, &head, data) < 0)
 		die_with_error("capset");
 }

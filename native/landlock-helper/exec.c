@@ -17,15 +17,15 @@
 
 #include "nc.h"
 
-static void new_session(void)
+static void new_session(int pty_slave)
 {
 	/* A new session: TIOCSTI/job control cannot reach the operator's terminal. */
 	if (setsid() < 0)
 		die_with_error("setsid");
-	/* A pty of our own becomes the controlling terminal. The operator's own terminal is
-	 * already another session's, so EPERM there is expected and the agent has none. */
-	if (isatty(STDIN_FILENO) && ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0 && errno != EPERM)
-		die_with_error("TIOCSCTTY");
+	/* The sandbox's own pty becomes the controlling terminal. Without one, the agent
+	 * has none: the operator's terminal (if fds 0-2 are one) is another session's. */
+	if (pty_slave >= 0)
+		pty_attach(pty_slave);
 }
 
 static void close_other_fds(void)
@@ -104,14 +104,14 @@ static void __attribute__((noreturn)) exec_failed(int err, const char *what)
 	_exit(err == ENOENT ? NC_EXIT_NOTFOUND : NC_EXIT_NOEXEC);
 }
 
-void agent_main(struct nc_plan *plan)
+void agent_main(struct nc_plan *plan, int pty_slave)
 {
 	sigset_t none;
 
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		die_with_error("sigprocmask");
-	new_session();
+	new_session(pty_slave);
 	close_other_fds();
 	set_rlimits(plan);
 	caps_set_ids(plan);

@@ -41,6 +41,13 @@ static int run(int plan_fd, int status_fd_nr)
 	set_cloexec(status_fd_nr);
 	set_cloexec(plan_fd);
 	plan_read(plan_fd, &plan);
+	if (plan.proxy_fd) {
+		if (plan.proxy_fd == plan_fd || plan.proxy_fd == status_fd_nr)
+			die("plan: PROXY_FD %d is the plan or status fd", plan.proxy_fd);
+		if (fcntl(plan.proxy_fd, F_GETFD) < 0)
+			die_with_error("plan: PROXY_FD %d", plan.proxy_fd);
+		set_cloexec(plan.proxy_fd);
+	}
 	ns_clone_sandbox_init(&plan, plan_fd, &child);
 	return outer_supervise(&plan, plan_fd, &child);
 }

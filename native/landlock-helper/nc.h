@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <signal.h>
+#include <poll.h>
 
 #define NC_VERSION "nemoclaw-init 1 (plan NCPLAN01)"
 #define NC_EXIT_SETUP 125
@@ -71,7 +72,8 @@ struct nc_plan {
 	uint8_t net_mode;    /* 0 none, 1 proxy */
 	int has_proxy_port;
 	uint16_t proxy_port;
-	char *proxy_socket;
+	int proxy_fd;        /* inherited SOCK_SEQPACKET socket to the supervisor's proxy; 0 none */
+	uint8_t pty;         /* 1: the agent gets a pty, relayed by the outer init */
 	char **cgroup_procs;
 	size_t n_cgroup_procs;
 	struct nc_rlimit *rlimits;
@@ -108,6 +110,7 @@ void mounts_build_root(const struct nc_plan *plan);
 
 /* caps.c */
 void caps_drop_all(void);
+void caps_drop_all_but(int cap); /* -1: none kept; the bounding set is always emptied */
 void caps_set_ids(const struct nc_plan *plan);
 void caps_lock_down(void); /* NO_NEW_PRIVS, not dumpable */
 
@@ -117,12 +120,41 @@ int landlock_apply(const struct nc_plan *plan);
 /* seccomp.c: returns the number of rules installed. */
 int seccomp_apply(const struct nc_plan *plan);
 
+/* bridge.c: 127.0.0.1:PROXY_PORT inside the netns; each accepted connection goes to the
+ * supervisor over PROXY_FD with SCM_RIGHTS and the identity of the process that opened it. */
+int bridge_listen(const struct nc_plan *plan); /* -1 when NET_MODE is none */
+void bridge_accept(int listen_fd, int proxy_fd);
+
+/* pty.c: the agent's terminal when the operator has one. */
+struct nc_pty {
+	int master, slave;
+};
+void pty_open(struct nc_pty *pty);            /* PID 1, after the root is built */
+void pty_send_master(int sync_fd, int master); /* PID 1 -> outer init */
+void pty_attach(int slave);                    /* the agent: slave on 0, 1, 2 as controlling tty */
+/* Outer init: the operator's terminal in raw mode, relayed to and from the master. */
+struct nc_relay {
+	int in, out;
+	size_t len, off;
+	char buf[16384];
+};
+void pty_operator_raw(void);
+void pty_operator_restore(void);
+void pty_sync_winsize(int master);
+/* What a relay waits for now: its input when its buffer is empty, else its output. */
+struct pollfd relay_pollfd(const struct nc_relay *r);
+/* Moves bytes once that pollfd is ready. Returns 0 when the relay has ended (input at EOF
+ * or error with nothing left to write, or output gone). */
+int relay_step(struct nc_relay *r, short revents);
+/* Writes what is buffered and what the input still has ready, without blocking long. */
+void relay_drain(struct nc_relay *r);
+
 /* pid1.c */
 void pid1_forwarded_signals(sigset_t *set);
-int pid1_reap_until(pid_t agent, int sig_fd, int *agent_status);
+int pid1_reap_until(pid_t agent, int sig_fd, int listen_fd, int proxy_fd, int *agent_status);
 
 /* exec.c: the agent, from fork to execve. */
-void agent_main(struct nc_plan *plan) __attribute__((noreturn));
+void agent_main(struct nc_plan *plan, int pty_slave) __attribute__((noreturn));
 
 /* ns.c: fork-like clone(2) into new namespaces (no new stack: the child returns here). */
 pid_t raw_clone(unsigned long flags);

@@ -126,6 +126,9 @@ void ns_clone_sandbox_init(const struct nc_plan *plan, int plan_fd, struct nc_ch
 		sandbox_init_main(plan, plan_fd, sv[1]);
 	}
 	close(sv[1]);
+	/* Only PID 1 holds the bridge's end: if it dies, the supervisor sees EOF. */
+	if (plan->proxy_fd)
+		close(plan->proxy_fd);
 	write_id_maps(plan, pid);
 	join_cgroups(plan, pid);
 	status_line("pid %d", (int)pid);

@@ -18,13 +18,48 @@ void pid1_forwarded_signals(sigset_t *set)
 		sigaddset(set, sigs[i]);
 }
 
-/* Returns once the agent has exited; *agent_status is its wait status. Everything else
- * left in the namespace is SIGKILLed and reaped before returning. */
-int pid1_reap_until(pid_t agent, int sig_fd, int *agent_status)
+/* Reaps whatever has ended; returns 1 once the agent is among them. */
+static int reap(pid_t agent, int *agent_status)
+{
+	int done = 0;
+
+	for (;;) {
+		int st;
+		pid_t r = waitpid(-1, &st, WNOHANG);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0 && errno != ECHILD)
+				die_with_error("waitpid");
+			return done;
+		}
+		if (r == agent) {
+			*agent_status = st;
+			done = 1;
+		}
+	}
+}
+
+/* Returns once the agent has exited; *agent_status is its wait status. Meanwhile the
+ * bridge hands every connection to 127.0.0.1:PROXY_PORT to the supervisor (listen_fd -1:
+ * no bridge). Everything else left in the namespace is SIGKILLed and reaped before
+ * returning. */
+int pid1_reap_until(pid_t agent, int sig_fd, int listen_fd, int proxy_fd, int *agent_status)
 {
 	int done = 0;
 
 	while (!done) {
+		struct pollfd fds[2] = {{.fd = sig_fd, .events = POLLIN},
+					{.fd = listen_fd, .events = POLLIN}};
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_with_error("poll");
+		}
+		if (fds[1].revents)
+			bridge_accept(listen_fd, proxy_fd);
+		if (!(fds[0].revents & POLLIN))
+			continue;
 		struct signalfd_siginfo si;
 		ssize_t n = read(sig_fd, &si, sizeof si);
 		if (n < 0 && errno == EINTR)
@@ -36,22 +71,7 @@ int pid1_reap_until(pid_t agent, int sig_fd, int *agent_status)
 				die_with_error("forward signal %u", si.ssi_signo);
 			continue;
 		}
-		for (;;) {
-			int st;
-			pid_t r = waitpid(-1, &st, WNOHANG);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0 && errno == ECHILD)
-				break;
-			if (r < 0)
-				die_with_error("waitpid");
-			if (r == 0)
-				break;
-			if (r == agent) {
-				*agent_status = st;
-				done = 1;
-			}
-		}
+		done = reap(agent, agent_status);
 	}
 	/* The agent is gone: nothing it started outlives it. */
 	if (kill(-1, SIGKILL) < 0 && errno != ESRCH)

@@ -18,9 +18,9 @@ enum {
 	T_UID = 6, T_GID = 7, T_HOST_UID = 8, T_HOST_GID = 9,
 	T_ROOT_HOST_BIND = 10, T_ROOT_DIR = 11, T_MOUNT = 12, T_TMPFS = 13,
 	T_LANDLOCK = 20, T_SECCOMP_DEFAULT = 21, T_SECCOMP_ARCH = 22, T_SECCOMP_RULE = 23,
-	T_NET_MODE = 30, T_PROXY_PORT = 31, T_PROXY_SOCKET = 32,
-	T_CGROUP_PROCS = 40, T_RLIMIT = 41, T_END = 65535,
-	T_SLOTS = 42, /* counters for tags < 42; END counted separately */
+	T_NET_MODE = 30, T_PROXY_PORT = 31, T_PROXY_FD = 32,
+	T_CGROUP_PROCS = 40, T_RLIMIT = 41, T_PTY = 50, T_END = 65535,
+	T_SLOTS = 51, /* counters for tags < 51; END counted separately */
 };
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -32,7 +32,7 @@ static int is_singular(unsigned tag)
 	switch (tag) {
 	case T_NAME: case T_HOSTNAME: case T_WORKDIR: case T_UID: case T_GID:
 	case T_HOST_UID: case T_HOST_GID: case T_ROOT_DIR: case T_LANDLOCK:
-	case T_SECCOMP_DEFAULT: case T_NET_MODE: case T_PROXY_PORT: case T_PROXY_SOCKET:
+	case T_SECCOMP_DEFAULT: case T_NET_MODE: case T_PROXY_PORT: case T_PROXY_FD: case T_PTY:
 		return 1;
 	default:
 		return 0;
@@ -42,7 +42,8 @@ static int is_singular(unsigned tag)
 static int is_known(unsigned tag)
 {
 	return (tag >= T_NAME && tag <= T_TMPFS) || (tag >= T_LANDLOCK && tag <= T_SECCOMP_RULE) ||
-	       (tag >= T_NET_MODE && tag <= T_PROXY_SOCKET) || tag == T_CGROUP_PROCS || tag == T_RLIMIT;
+	       (tag >= T_NET_MODE && tag <= T_PROXY_FD) || tag == T_CGROUP_PROCS || tag == T_RLIMIT ||
+	       tag == T_PTY;
 }
 
 /* A string value: no NUL inside, copied with a terminator. */
@@ -225,8 +226,14 @@ static const char *parse_record(unsigned tag, const uint8_t *p, size_t len, stru
 		plan->has_proxy_port = 1;
 		plan->proxy_port = le16(p);
 		return NULL;
-	case T_PROXY_SOCKET:
-		return take_path(p, len, &plan->proxy_socket);
+	case T_PROXY_FD:
+		if ((err = need_len(len, 4))) return err;
+		plan->proxy_fd = (int)le32(p);
+		return plan->proxy_fd < 3 || plan->proxy_fd > 1024 ? "bad PROXY_FD" : NULL;
+	case T_PTY:
+		if ((err = need_len(len, 1))) return err;
+		plan->pty = p[0];
+		return plan->pty > 1 ? "bad PTY" : NULL;
 	case T_CGROUP_PROCS:
 		return take_list_string(p, len, &plan->cgroup_procs, &plan->n_cgroup_procs, 1);
 	case T_RLIMIT: {
@@ -265,6 +272,8 @@ static const char *check_complete(const unsigned *seen, const struct nc_plan *pl
 		return "ROOT_DIR and ROOT_HOST_BIND are exclusive";
 	if (plan->net_mode == 1 && !plan->has_proxy_port)
 		return "NET_MODE proxy without PROXY_PORT";
+	if (plan->net_mode == 1 && !plan->proxy_fd)
+		return "NET_MODE proxy without PROXY_FD";
 	return NULL;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 
 #include "nc.h"
 
@@ -32,14 +33,14 @@ static void keep_death_signal(int sync_fd)
 		_exit(NC_EXIT_SETUP);
 }
 
-static pid_t fork_agent(struct nc_plan *plan)
+static pid_t fork_agent(struct nc_plan *plan, int pty_slave)
 {
 	pid_t pid = fork();
 
 	if (pid < 0)
 		die_with_error("fork agent");
 	if (pid == 0)
-		agent_main(plan);
+		agent_main(plan, pty_slave);
 	return pid;
 }
 
@@ -47,7 +48,8 @@ void sandbox_init_main(const struct nc_plan *cplan, int plan_fd, int sync_fd)
 {
 	struct nc_plan *plan = (struct nc_plan *)cplan; /* our own copy after clone */
 	sigset_t set;
-	int sig_fd, agent_status = 0;
+	int sig_fd, listen_fd, agent_status = 0;
+	struct nc_pty pty = {-1, -1};
 
 	/* The lifeline belongs to the outer init. */
 	if (close(plan_fd) < 0)
@@ -58,18 +60,29 @@ void sandbox_init_main(const struct nc_plan *cplan, int plan_fd, int sync_fd)
 	keep_death_signal(sync_fd);
 	set_hostname(plan);
 	net_setup(plan);
+	listen_fd = bridge_listen(plan);
 	mounts_build_root(plan);
+	if (plan->pty)
+		pty_open(&pty);
 
 	pid1_forwarded_signals(&set);
 	sigaddset(&set, SIGCHLD);
 	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sig_fd < 0)
 		die_with_error("signalfd");
-	pid_t agent = fork_agent(plan);
+	pid_t agent = fork_agent(plan, pty.slave);
 
-	caps_drop_all();
+	if (plan->pty) {
+		pty_send_master(sync_fd, pty.master);
+		close(pty.master);
+		close(pty.slave);
+	}
+	/* The bridge reads /proc/PID/fd of the agent's processes (not dumpable) to name
+	 * who connected: that takes CAP_SYS_PTRACE in the sandbox's user namespace, and
+	 * nothing else. */
+	caps_drop_all_but(listen_fd >= 0 ? CAP_SYS_PTRACE : -1);
 	caps_lock_down();
-	pid1_reap_until(agent, sig_fd, &agent_status);
+	pid1_reap_until(agent, sig_fd, listen_fd, plan->proxy_fd, &agent_status);
 	if (send(sync_fd, &agent_status, sizeof agent_status, MSG_NOSIGNAL) != (ssize_t)sizeof agent_status)
 		die_with_error("send agent status");
 	_exit(WIFSIGNALED(agent_status) ? 128 + WTERMSIG(agent_status) : WEXITSTATUS(agent_status));

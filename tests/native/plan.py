@@ -6,12 +6,12 @@ with fd 3 = plan + lifeline and fd 4 = status, the way the supervisor does.
 
 Status lines go to stderr as "status: LINE" (or to --status-file). The exit status is the
 init's. --emit writes the plan bytes to stdout instead of running anything."""
-import argparse, json, os, struct, subprocess, sys
+import argparse, array, fcntl, json, os, select, signal, socket, struct, subprocess, sys, termios, threading, time
 
 T = dict(NAME=1, HOSTNAME=2, ARGV=3, ENV=4, WORKDIR=5, UID=6, GID=7, HOST_UID=8, HOST_GID=9,
          ROOT_HOST_BIND=10, ROOT_DIR=11, MOUNT=12, TMPFS=13, LANDLOCK=20, SECCOMP_DEFAULT=21,
-         SECCOMP_ARCH=22, SECCOMP_RULE=23, NET_MODE=30, PROXY_PORT=31, PROXY_SOCKET=32,
-         CGROUP_PROCS=40, RLIMIT=41, END=65535)
+         SECCOMP_ARCH=22, SECCOMP_RULE=23, NET_MODE=30, PROXY_PORT=31, PROXY_FD=32,
+         CGROUP_PROCS=40, RLIMIT=41, PTY=50, END=65535)
 ACTIONS = {"SCMP_ACT_ALLOW": 0, "SCMP_ACT_ERRNO": 1, "SCMP_ACT_KILL_PROCESS": 2, "SCMP_ACT_TRAP": 3,
            "SCMP_ACT_LOG": 4, "SCMP_ACT_KILL_THREAD": 5, "SCMP_ACT_KILL": 5}
 OPS = {"SCMP_CMP_NE": 1, "SCMP_CMP_LT": 2, "SCMP_CMP_LE": 3, "SCMP_CMP_EQ": 4, "SCMP_CMP_GE": 5,
@@ -42,6 +42,60 @@ def seccomp_records(path):
     return out
 
 
+def fake_proxy(sock):
+    """Stands in for the supervisor: answers every bridged connection with who opened it."""
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, 8192, 1)
+        except OSError:
+            return
+        if not msg and not fds:
+            return
+        pid = struct.unpack("<I", msg[:4])[0]
+        exe = msg[4:].decode(errors="replace")
+        with socket.socket(fileno=fds[0]) as conn:
+            conn.settimeout(5)
+            try:
+                conn.recv(65536)
+                body = f"pid={pid} exe={exe if pid else 'unknown'}\n".encode()
+                conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            except OSError:
+                pass
+
+
+def set_size(fd, size):
+    rows, cols = (int(x) for x in size.split("x"))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+pty_done = threading.Event()
+
+
+def pty_session(o, master, proc):
+    """The operator's side: copy what the sandbox prints, type, resize."""
+    start, typed = time.monotonic(), False
+    try:
+        while True:
+            if not typed and time.monotonic() - start > o.pty_delay:
+                typed = True
+                if o.pty_input:
+                    os.write(master, o.pty_input.encode().decode("unicode_escape").encode())
+                if o.pty_resize:
+                    time.sleep(0.2)
+                    set_size(master, o.pty_resize)
+                    proc.send_signal(signal.SIGWINCH)
+            r, _, _ = select.select([master], [], [], 0.1)
+            if r:
+                data = os.read(master, 65536)
+                if not data:
+                    break
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+    except OSError:
+        pass
+    pty_done.set()
+
+
 def build(o):
     r = [rec("NAME", o.name), rec("HOSTNAME", o.hostname)]
     r += [rec("ARGV", a) for a in o.command]
@@ -68,6 +122,10 @@ def build(o):
     r.append(rec("NET_MODE", bytes([o.net])))
     if o.proxy_port is not None:
         r.append(rec("PROXY_PORT", struct.pack("<H", o.proxy_port)))
+    if o.net == 1:
+        r.append(rec("PROXY_FD", struct.pack("<I", 5)))
+    if o.pty:
+        r.append(rec("PTY", b"\x01"))
     for c in o.cgroup_procs:
         r.append(rec("CGROUP_PROCS", c))
     for lim in o.rlimit:
@@ -122,6 +180,10 @@ def main():
     p.add_argument("--rlimit", action="append", default=[], help="RES:SOFT:HARD")
     p.add_argument("--extra-hex", action="append", default=[], help="a raw record, hex")
     p.add_argument("--corrupt", choices=["magic", "truncate", "unknown-tag", "relative", "repeat", "nul", "oversize"])
+    p.add_argument("--pty", help="ROWSxCOLS: run the init on a pty of that size (the agent gets its own)")
+    p.add_argument("--pty-input", help="typed into the pty after --pty-delay seconds")
+    p.add_argument("--pty-resize", help="ROWSxCOLS: resize after the input, then SIGWINCH the init")
+    p.add_argument("--pty-delay", type=float, default=0.5)
     p.add_argument("--status-file")
     p.add_argument("--emit", action="store_true")
     p.add_argument("command", nargs="+")
@@ -134,6 +196,17 @@ def main():
     if o.emit:
         sys.stdout.buffer.write(plan)
         return 0
+    if o.net == 1:
+        bridge_ours, bridge_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        os.dup2(bridge_theirs.fileno(), 5)
+        os.set_inheritable(5, True)
+        bridge_theirs.close()
+        threading.Thread(target=fake_proxy, args=(bridge_ours,), daemon=True).start()
+    stdio = {}
+    if o.pty:
+        master, slave = os.openpty()
+        set_size(slave, o.pty)
+        stdio = dict(stdin=slave, stdout=slave, stderr=slave)
     plan_r, plan_w = os.pipe()
     st_r, st_w = os.pipe()
     os.set_inheritable(plan_r, True)
@@ -144,7 +217,12 @@ def main():
         os.dup2(st_w, 4)
 
     proc = subprocess.Popen([o.init, "--plan-fd", "3", "--status-fd", "4"], preexec_fn=child_fds,
-                            pass_fds=(3, 4), close_fds=True)
+                            pass_fds=(3, 4, 5) if o.net == 1 else (3, 4), close_fds=True, **stdio)
+    if o.net == 1:
+        os.close(5)
+    if o.pty:
+        os.close(slave)
+        threading.Thread(target=pty_session, args=(o, master, proc), daemon=True).start()
     os.close(plan_r)
     os.close(st_w)
     os.write(plan_w, plan)  # the plan is far below the pipe buffer in these tests
@@ -158,6 +236,8 @@ def main():
             out.write(line if o.status_file else "status: " + line)
             out.flush()
     rc = proc.wait()
+    if o.pty:
+        pty_done.wait(5)
     if plan_w is not None:
         os.close(plan_w)
     return rc if rc >= 0 else 128 - rc

@@ -146,6 +146,14 @@ elif what == "net":
         s.bind(("127.0.0.1", 9999)); print("bind ok")
     except OSError as ex:
         print("bind", errno.errorcode.get(ex.errno))
+elif what == "bridge-shared":
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+    pid = os.fork()                          # parent and child now share the socket
+    if pid == 0:
+        import time; time.sleep(2); os._exit(0)
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    print("shared", s.recv(4096).decode().split("\r\n\r\n", 1)[1].strip())
+    os.kill(pid, 9)
 elif what == "landlock":
     for p in ("/var/x", "/run/x"):
         try:
@@ -180,7 +188,25 @@ run landlock-fs "${P[@]}" -- python3 /probe.py landlock
 expect_rc 0; expect_out '^/var/x EACCES$'; expect_out '^/run/x EACCES$'
 
 run landlock-net "${S[@]}" "${P[@]}" --net 1 --proxy-port 3128 -- python3 /probe.py net 3128
-expect_rc 0; expect_st '^bridge none$'; expect_out '^connect 3128 ECONNREFUSED$'; expect_out '^connect 8080 EACCES$'; expect_out '^bind EACCES$'
+expect_rc 0; expect_st '^bridge 127.0.0.1:3128$'; expect_out '^connect 3128 ok$'; expect_out '^connect 8080 EACCES$'; expect_out '^bind EACCES$'
+
+# The bridge hands each connection to the supervisor (plan.py stands in) with the pid and the
+# executable, as seen inside, of the process that opened it; a socket shared by two processes
+# (fork after connect) is "unknown". No bridge without NET_MODE proxy.
+run bridge "${S[@]}" "${P[@]}" --net 1 --proxy-port 3128 -- sh -c 'curl -s --max-time 5 --noproxy "*" http://127.0.0.1:3128/x; python3 /probe.py bridge-shared 3128; echo me=$$'
+expect_rc 0; expect_out '^pid=[0-9]+ exe=/usr/bin/curl$'; expect_out '^shared pid=0 exe=unknown$'
+grep -qE '^pid=(1|2) ' <<<"$out" && bad "PID 1 or the shell named as the client" || ok "client is curl's own pid"
+run bridge-none "${S[@]}" "${P[@]}" --net 0 -- python3 /probe.py net 3128
+expect_rc 0; expect_no_out '^connect 3128 ok$'; grep -q '^bridge' <<<"$st" && bad "bridge without proxy mode" || ok "no bridge in mode none"
+run bridge-many "${S[@]}" "${P[@]}" --net 1 --proxy-port 3128 -- sh -c 'for i in $(seq 40); do curl -s --max-time 5 --noproxy "*" http://127.0.0.1:3128/ & done; wait' 
+expect_rc 0; [ "$(grep -c '^pid=[0-9]* exe=/usr/bin/curl$' <<<"$out")" = 40 ] && ok "40 concurrent connections bridged" || bad "not all 40 bridged"
+
+# With a terminal the agent gets its own pty (from the sandbox's devpts), sized like the
+# operator's, with input relayed and resizes forwarded; without one it has no terminal.
+run pty "${S[@]}" --pty 30x100 --pty-input 'hello\r' --pty-resize 40x120 -- sh -c 'tty; stty size; read line; echo "got=$line"; trap "stty size; exit 3" WINCH; sleep 5 & wait'
+expect_rc 3; expect_out '^/dev/pts/0'; expect_out '^30 100'; expect_out '^got=hello'; expect_out '^40 120'
+run no-pty "${S[@]}" -- sh -c 'tty; true'
+expect_rc 0; expect_out '^not a tty$'
 
 run landlock-required-abi0 "${S[@]}" -- true
 NEMOCLAW_TEST_LANDLOCK_ABI=0 run landlock-required-abi0 "${S[@]}" -- true
