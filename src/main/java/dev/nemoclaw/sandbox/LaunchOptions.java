@@ -1,24 +1,29 @@
 package dev.nemoclaw.sandbox;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * What the supervisor wires in at launch time and a plan does not say: where its egress proxy
- * listens, who hears status events as they come, how long a timed-out sandbox gets between SIGTERM
- * and SIGKILL.
+ * What the supervisor wires in at launch time and a plan does not say: who takes the connections
+ * the sandbox's bridge hands over (its egress proxy), who hears status events as they come, how
+ * long a timed-out sandbox gets between SIGTERM and SIGKILL, whether the agent gets a terminal.
  *
- * @param proxySocket the supervisor's unix socket the in-sandbox bridge forwards to (proxy mode)
+ * @param bridge takes each connection to the proxy port inside (network mode proxy); without one
+ *     such connections are closed at once
  * @param listener called on the status-reader thread for each event, in order; must not block
+ * @param terminal give the agent a pty of its own, relayed to the caller's terminal (set it when
+ *     stdin and stdout are a terminal)
  */
 public record LaunchOptions(
-    Optional<Path> proxySocket, Consumer<StatusEvent> listener, Duration timeoutGrace) {
+    Optional<Consumer<BridgedConnection>> bridge,
+    Consumer<StatusEvent> listener,
+    Duration timeoutGrace,
+    boolean terminal) {
 
   public LaunchOptions {
-    Objects.requireNonNull(proxySocket);
+    Objects.requireNonNull(bridge);
     Objects.requireNonNull(listener);
     if (timeoutGrace.isNegative()) {
       throw new IllegalArgumentException("timeoutGrace < 0");
@@ -26,18 +31,22 @@ public record LaunchOptions(
   }
 
   public static LaunchOptions defaults() {
-    return new LaunchOptions(Optional.empty(), e -> {}, Duration.ofSeconds(2));
+    return new LaunchOptions(Optional.empty(), e -> {}, Duration.ofSeconds(2), false);
   }
 
-  public LaunchOptions withProxySocket(Path socket) {
-    return new LaunchOptions(Optional.of(socket), listener, timeoutGrace);
+  public LaunchOptions withBridge(Consumer<BridgedConnection> sink) {
+    return new LaunchOptions(Optional.of(sink), listener, timeoutGrace, terminal);
   }
 
   public LaunchOptions withListener(Consumer<StatusEvent> l) {
-    return new LaunchOptions(proxySocket, l, timeoutGrace);
+    return new LaunchOptions(bridge, l, timeoutGrace, terminal);
   }
 
   public LaunchOptions withTimeoutGrace(Duration grace) {
-    return new LaunchOptions(proxySocket, listener, grace);
+    return new LaunchOptions(bridge, listener, grace, terminal);
+  }
+
+  public LaunchOptions withTerminal(boolean t) {
+    return new LaunchOptions(bridge, listener, timeoutGrace, t);
   }
 }

@@ -11,6 +11,7 @@ import dev.nemoclaw.sandbox.SandboxHandle;
 import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.sandbox.linux.LinuxBackend;
 import java.io.IOException;
+import java.io.Console;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +38,8 @@ public final class Supervisor {
     backend.cgroups().sweep();
     SandboxHandle handle;
     try {
-      handle = backend.start(plan, Install.locate(), LaunchOptions.defaults());
+      handle = backend.start(plan, Install.locate(),
+          LaunchOptions.defaults().withTerminal(onTerminal()));
     } catch (SandboxException e) {
       opts.messages().println("nemoclaw: cannot start the sandbox: " + e.getMessage());
       return new Outcome.Reason.FailedToStart(e.step(), e.getMessage()).exitCode();
@@ -53,6 +55,12 @@ public final class Supervisor {
       writeReport(opts.report().get(), plan, backend, outcome, opts.messages());
     }
     return outcome.exitCode();
+  }
+
+  /** stdin and stdout are a terminal: the agent gets a pty of its own (a shell or a TUI works). */
+  private static boolean onTerminal() {
+    Console c = System.console();
+    return c != null && c.isTerminal();
   }
 
   /**

@@ -167,4 +167,32 @@ class LifecycleIT {
       return s.filter(p -> p.getFileName().toString().contains("-" + supervisorPid + "-")).toList();
     }
   }
+
+  /** With a terminal the agent gets its own pty, sized like the operator's, fed its keystrokes. */
+  @Test
+  void onATerminalTheAgentGetsItsOwnPty() throws Exception {
+    Path f = spec("");
+    String inner = "stty rows 21 cols 77; NEMOCLAW_SKIP_BUILD=1 NEMOCLAW_HOME=" + dir.resolve("home")
+        + " " + Cli.REPO.resolve("nemoclaw") + " run " + f
+        + " -- sh -c 'tty; stty size; read x; echo got=$x; exit 5'";
+    Process p = new ProcessBuilder("script", "-qec", inner, "/dev/null")
+        .redirectErrorStream(true).start();
+    p.getOutputStream().write("hello\r".getBytes());
+    p.getOutputStream().flush();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not finish");
+    String out = new String(p.getInputStream().readAllBytes());
+    p.getOutputStream().close();
+    assertEquals(5, p.exitValue(), out);
+    assertTrue(out.contains("/dev/pts/0"), out);
+    assertTrue(out.contains("21 77"), out);
+    assertTrue(out.contains("got=hello"), out);
+  }
+
+  /** Without one (CI, pipes) it has no terminal at all. */
+  @Test
+  void withoutATerminalTheAgentHasNone() throws Exception {
+    Cli.Result r = Cli.run(home(), null, "run", spec("").toString(), "--", "sh", "-c", "tty; true");
+    assertEquals(0, r.exit(), r::toString);
+    assertTrue(r.stdout().contains("not a tty"), r::toString);
+  }
 }

@@ -8,15 +8,16 @@ import java.util.Optional;
 
 /**
  * A {@link SandboxPlan} plus what only this host and this run decide: the id mapping, the cgroup
- * the init joins, the flattened seccomp filter, the proxy socket. This is what goes on fd 3.
+ * the init joins, the flattened seccomp filter, whether the agent gets a pty. This is what goes on
+ * fd 3.
  */
 public record InitPlan(
     SandboxPlan plan,
     IdMapping ids,
     List<Path> cgroupProcs,
     Optional<SeccompFilter> seccomp,
-    Optional<Path> proxySocket,
-    List<Rlimit> rlimits) {
+    List<Rlimit> rlimits,
+    boolean pty) {
 
   public InitPlan {
     cgroupProcs = List.copyOf(cgroupProcs);

@@ -28,6 +28,13 @@ interface LibC extends Library {
   int WEXITED = 4;
   int WNOWAIT = 0x01000000;
   short POLLIN = 0x1;
+  int AF_UNIX = 1;
+  int SOCK_SEQPACKET = 5;
+  int SOCK_CLOEXEC = 0x80000;
+  int SOL_SOCKET = 1;
+  int SCM_RIGHTS = 1;
+  int MSG_CMSG_CLOEXEC = 0x40000000;
+  int SHUT_RDWR = 2;
 
   int pipe2(int[] fds, int flags) throws LastErrorException;
 
@@ -40,6 +47,14 @@ interface LibC extends Library {
   long write(int fd, byte[] buf, long count) throws LastErrorException;
 
   int poll(Pointer fds, long nfds, int timeoutMs) throws LastErrorException;
+
+  int socketpair(int domain, int type, int protocol, int[] sv) throws LastErrorException;
+
+  long recvmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
+
+  int shutdown(int fd, int how) throws LastErrorException;
+
+  int isatty(int fd);
 
   // posix_spawn* return the error number instead of setting errno
   int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr,

@@ -71,13 +71,14 @@ public final class LinuxBackend implements Backend {
     try {
       bytes = PlanEncoder.encode(new InitPlan(plan, ids,
           cgroup.map(SandboxCgroup::procsFiles).orElse(List.of()), Optional.of(filter),
-          options.proxySocket(), List.of()));
+          List.of(), options.terminal()));
     } catch (IllegalArgumentException e) {
       cgroup.ifPresent(SandboxCgroup::destroy);
       throw new SandboxException("plan", e.getMessage(), e);
     }
     LinuxSandbox sandbox = new LinuxSandbox(plan.name(), bytes, cgroup, limits,
-        plan.resources().timeout(), options.timeoutGrace(), options.listener());
+        plan.resources().timeout(), options.timeoutGrace(), options.listener(),
+        plan.network().mode() == SandboxPlan.NetworkMode.PROXY, options.bridge());
     sandbox.launch(install.init());
     return sandbox;
   }

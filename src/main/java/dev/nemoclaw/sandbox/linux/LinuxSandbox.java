@@ -2,6 +2,7 @@ package dev.nemoclaw.sandbox.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import dev.nemoclaw.sandbox.BridgedConnection;
 import dev.nemoclaw.sandbox.Limits;
 import dev.nemoclaw.sandbox.Outcome;
 import dev.nemoclaw.sandbox.ResourceUsage;
@@ -39,6 +40,8 @@ final class LinuxSandbox implements SandboxHandle {
   private final Optional<Duration> timeout;
   private final Duration timeoutGrace;
   private final Consumer<StatusEvent> listener;
+  private final boolean bridge;
+  private final Optional<Consumer<BridgedConnection>> bridgeSink;
   private final List<StatusEvent> events = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Integer> spawned = new CompletableFuture<>();
   private final CompletableFuture<Boolean> started = new CompletableFuture<>();
@@ -50,7 +53,8 @@ final class LinuxSandbox implements SandboxHandle {
   private volatile Optional<Duration> timedOut = Optional.empty();
 
   LinuxSandbox(String name, byte[] plan, Optional<SandboxCgroup> cgroup, Limits limits,
-      Optional<Duration> timeout, Duration timeoutGrace, Consumer<StatusEvent> listener) {
+      Optional<Duration> timeout, Duration timeoutGrace, Consumer<StatusEvent> listener,
+      boolean bridge, Optional<Consumer<BridgedConnection>> bridgeSink) {
     this.name = name;
     this.plan = plan;
     this.cgroup = cgroup;
@@ -58,6 +62,8 @@ final class LinuxSandbox implements SandboxHandle {
     this.timeout = timeout;
     this.timeoutGrace = timeoutGrace;
     this.listener = listener;
+    this.bridge = bridge;
+    this.bridgeSink = bridgeSink;
   }
 
   /** Spawns the init on the run thread; returns once it runs (or throws why it could not). */
@@ -79,7 +85,7 @@ final class LinuxSandbox implements SandboxHandle {
   private void run(Path init) {
     Spawner.Spawned sp;
     try {
-      sp = Spawner.spawn(init);
+      sp = Spawner.spawn(init, bridge);
     } catch (SandboxException e) {
       cgroup.ifPresent(SandboxCgroup::destroy);
       spawned.completeExceptionally(e);
@@ -94,6 +100,9 @@ final class LinuxSandbox implements SandboxHandle {
     spawned.complete(sp.pid());
     Thread reader = Thread.ofPlatform().name("nemoclaw-status-" + name).daemon(true)
         .start(() -> readStatus(sp.statusFd()));
+    Thread bridgeReader = sp.bridgeFd() < 0 ? null : Thread.ofPlatform()
+        .name("nemoclaw-bridge-" + name).daemon(true)
+        .start(() -> BridgeReceiver.receive(sp.bridgeFd(), bridgeSink));
     Thread timer = Thread.ofVirtual().name("nemoclaw-timeout-" + name).start(this::watchTimeout);
     Thread sampler = Thread.ofVirtual().name("nemoclaw-sample-" + name).start(this::sample);
     try {
@@ -108,6 +117,10 @@ final class LinuxSandbox implements SandboxHandle {
       sampler.interrupt();
       joinQuietly(reader, 5000);
       Fds.closeQuietly(sp.statusFd());
+      if (bridgeReader != null) {
+        joinQuietly(bridgeReader, 5000);
+        Fds.closeQuietly(sp.bridgeFd());
+      }
       ResourceUsage usage = cgroup.map(SandboxCgroup::usage).orElseGet(ResourceUsage::unmeasured);
       cgroup.ifPresent(SandboxCgroup::destroy);
       long memLimit = cgroup.map(SandboxCgroup::memoryLimitBytes).orElse(0L);

@@ -44,9 +44,10 @@ public final class PlanEncoder {
   static final int SECCOMP_RULE = 23;
   static final int NET_MODE = 30;
   static final int PROXY_PORT = 31;
-  static final int PROXY_SOCKET = 32;
+  static final int PROXY_FD = 32;
   static final int CGROUP_PROCS = 40;
   static final int RLIMIT = 41;
+  static final int PTY = 50;
   static final int END = 0xffff;
 
   private PlanEncoder() {}
@@ -112,7 +113,7 @@ public final class PlanEncoder {
           throw new IllegalArgumentException("proxy port out of range: " + port);
         }
         b.record(PROXY_PORT, le(2).putShort((short) port).array());
-        ip.proxySocket().ifPresent(s -> b.string(PROXY_SOCKET, absolute("proxy socket", s)));
+        b.u32(PROXY_FD, Spawner.BRIDGE_FD);
       }
     }
     for (Path procs : ip.cgroupProcs()) {
@@ -120,6 +121,9 @@ public final class PlanEncoder {
     }
     for (Rlimit r : ip.rlimits()) {
       b.record(RLIMIT, le(20).putInt(r.resource()).putLong(r.soft()).putLong(r.hard()).array());
+    }
+    if (ip.pty()) {
+      b.u8(PTY, 1);
     }
     b.record(END, new byte[0]);
     byte[] body = b.out.toByteArray();

@@ -21,6 +21,8 @@ final class Spawner {
 
   static final int PLAN_FD = 3;
   static final int STATUS_FD = 4;
+  /** Network mode proxy: the bridge's socket (PLAN.md, PROXY_FD). */
+  static final int BRIDGE_FD = 5;
   /** Bigger than glibc's posix_spawn_file_actions_t (80 bytes) and posix_spawnattr_t (336). */
   private static final int OPAQUE = 1024;
   /** sigset_t is 128 bytes in glibc. */
@@ -28,31 +30,40 @@ final class Spawner {
 
   /**
    * The parent's ends: {@code planFd} stays open as the lifeline until the run ends; {@code
-   * statusFd} is read until EOF.
+   * statusFd} is read until EOF; {@code bridgeFd} (-1 without a bridge) delivers connections.
    */
-  record Spawned(int pid, int planFd, int statusFd) {}
+  record Spawned(int pid, int planFd, int statusFd, int bridgeFd) {}
 
   private Spawner() {}
 
-  static Spawned spawn(Path init) throws SandboxException {
+  static Spawned spawn(Path init, boolean bridge) throws SandboxException {
     if (!Files.isExecutable(init)) {
       throw new SandboxException("init", "the sandbox init " + init + " is missing or not"
           + " executable (build it with `./mvnw package`, or set NEMOCLAW_INIT)");
     }
     int[] plan = {-1, -1};
     int[] status = {-1, -1};
+    int[] bridgePair = {-1, -1};
     try {
       pipe(plan);
       pipe(status);
-      // dup2 onto 3/4 in the child must not clobber the other pipe end: keep both above 4.
-      plan[0] = above(plan[0], STATUS_FD);
-      status[1] = above(status[1], STATUS_FD);
-      int pid = posixSpawn(init, plan[0], status[1]);
+      if (bridge) {
+        socketpair(bridgePair);
+      }
+      // dup2 onto 3/4/5 in the child must not clobber another end: keep them all above 5.
+      plan[0] = above(plan[0], BRIDGE_FD);
+      status[1] = above(status[1], BRIDGE_FD);
+      if (bridge) {
+        bridgePair[1] = above(bridgePair[1], BRIDGE_FD);
+      }
+      int pid = posixSpawn(init, plan[0], status[1], bridgePair[1]);
       Fds.closeQuietly(plan[0]);
       Fds.closeQuietly(status[1]);
-      return new Spawned(pid, plan[1], status[0]);
+      Fds.closeQuietly(bridgePair[1]);
+      return new Spawned(pid, plan[1], status[0], bridgePair[0]);
     } catch (SandboxException | RuntimeException e) {
-      for (int fd : new int[] {plan[0], plan[1], status[0], status[1]}) {
+      for (int fd : new int[] {plan[0], plan[1], status[0], status[1], bridgePair[0],
+          bridgePair[1]}) {
         Fds.closeQuietly(fd);
       }
       throw e;
@@ -64,6 +75,14 @@ final class Spawner {
       LibC.C.pipe2(fds, LibC.O_CLOEXEC);
     } catch (LastErrorException e) {
       throw new SandboxException("init", "pipe2: " + LibC.C.strerror(e.getErrorCode()));
+    }
+  }
+
+  private static void socketpair(int[] fds) throws SandboxException {
+    try {
+      LibC.C.socketpair(LibC.AF_UNIX, LibC.SOCK_SEQPACKET | LibC.SOCK_CLOEXEC, 0, fds);
+    } catch (LastErrorException e) {
+      throw new SandboxException("init", "socketpair: " + LibC.C.strerror(e.getErrorCode()));
     }
   }
 
@@ -81,7 +100,7 @@ final class Spawner {
     }
   }
 
-  private static int posixSpawn(Path init, int childPlan, int childStatus)
+  private static int posixSpawn(Path init, int childPlan, int childStatus, int childBridge)
       throws SandboxException {
     LibC c = LibC.C;
     try (Memory actions = new Memory(OPAQUE);
@@ -94,10 +113,14 @@ final class Spawner {
       try {
         check(c.posix_spawnattr_init(attr), "posix_spawnattr_init");
         try {
-          // dup2 clears FD_CLOEXEC on the target, so only 3 and 4 survive the exec
+          // dup2 clears FD_CLOEXEC on the target, so only 3, 4 (and 5) survive the exec
           check(c.posix_spawn_file_actions_adddup2(actions, childPlan, PLAN_FD), "adddup2 3");
           check(c.posix_spawn_file_actions_adddup2(actions, childStatus, STATUS_FD), "adddup2 4");
-          closeFrom(actions);
+          if (childBridge >= 0) {
+            check(c.posix_spawn_file_actions_adddup2(actions, childBridge, BRIDGE_FD),
+                "adddup2 5");
+          }
+          closeFrom(actions, childBridge >= 0 ? BRIDGE_FD + 1 : STATUS_FD + 1);
           // the JVM blocks and handles signals its own way; the init must start from defaults
           c.sigemptyset(empty);
           c.sigfillset(all);
@@ -126,11 +149,11 @@ final class Spawner {
 
   /**
    * The JVM's own fds are not all close-on-exec; closefrom keeps them out of the init. On a glibc
-   * without it the init still closes every fd but 0-4 before the agent runs.
+   * without it the init still closes every fd but 0-2 before the agent runs.
    */
-  private static void closeFrom(Memory actions) throws SandboxException {
+  private static void closeFrom(Memory actions, int from) throws SandboxException {
     try {
-      check(LibC.C.posix_spawn_file_actions_addclosefrom_np(actions, STATUS_FD + 1),
+      check(LibC.C.posix_spawn_file_actions_addclosefrom_np(actions, from),
           "posix_spawn_file_actions_addclosefrom_np");
     } catch (UnsatisfiedLinkError e) {
       // glibc < 2.34

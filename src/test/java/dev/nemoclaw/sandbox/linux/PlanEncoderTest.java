@@ -30,8 +30,8 @@ class PlanEncoderTest {
   }
 
   private static InitPlan bare(SandboxPlan p) {
-    return new InitPlan(p, new IdMapping(1000, 1000), List.of(), Optional.empty(),
-        Optional.empty(), List.of());
+    return new InitPlan(p, new IdMapping(1000, 1000), List.of(), Optional.empty(), List.of(),
+        false);
   }
 
   private static byte[] hex(String s) {
@@ -73,8 +73,8 @@ class PlanEncoderTest {
         new SeccompFilter.Rule("clone", SeccompAction.ALLOW, 0, List.of(
             new SeccompFilter.ArgCondition(0, CompareOp.MASKED_EQ, 0x7e020000L, 0)))));
     byte[] out = PlanEncoder.encode(new InitPlan(p, new IdMapping(1000, 1000),
-        List.of(Path.of("/c")), Optional.of(f), Optional.of(Path.of("/sock")),
-        List.of(new Rlimit(Rlimit.RLIMIT_NOFILE, 1024, 4096))));
+        List.of(Path.of("/c")), Optional.of(f),
+        List.of(new Rlimit(Rlimit.RLIMIT_NOFILE, 1024, 4096)), true));
     List<byte[]> recs = records(out);
     assertEquals("ENV A=1", "ENV " + str(find(recs, 4, 0)));
     assertEquals("B=2", str(find(recs, 4, 1)));
@@ -88,10 +88,11 @@ class PlanEncoderTest {
         + " 0000000000000000 636c6f6e65"), find(recs, 23, 0));
     assertArrayEquals(hex("1e00 01000000 01"), find(recs, 30, 0));
     assertArrayEquals(hex("1f00 02000000 380c"), find(recs, 31, 0));
-    assertArrayEquals(hex("2000 05000000 2f736f636b"), find(recs, 32, 0));
+    assertArrayEquals(hex("2000 04000000 05000000"), find(recs, 32, 0));
     assertArrayEquals(hex("2800 02000000 2f63"), find(recs, 40, 0));
     assertArrayEquals(hex("2900 14000000 07000000 0004000000000000 0010000000000000"),
         find(recs, 41, 0));
+    assertArrayEquals(hex("3200 01000000 01"), find(recs, 50, 0));
     assertArrayEquals(hex("ffff 00000000"), recs.getLast());
   }
 
