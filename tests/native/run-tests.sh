@@ -147,10 +147,11 @@ elif what == "net":
     except OSError as ex:
         print("bind", errno.errorcode.get(ex.errno))
 elif what == "bridge-shared":
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
-    pid = os.fork()                          # parent and child now share the socket
+    s = socket.socket()
+    pid = os.fork()                          # parent and child share the socket, then it connects
     if pid == 0:
         import time; time.sleep(2); os._exit(0)
+    s.connect(("127.0.0.1", int(sys.argv[2])))
     s.sendall(b"GET / HTTP/1.0\r\n\r\n")
     print("shared", s.recv(4096).decode().split("\r\n\r\n", 1)[1].strip())
     os.kill(pid, 9)
