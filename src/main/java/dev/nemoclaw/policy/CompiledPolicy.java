@@ -154,6 +154,8 @@ public final class CompiledPolicy implements EgressPolicy {
     final String method;
     final String rawPath;
     final String path;
+    /** {@code path} without {@code ;params}. */
+    final String barePath;
     final boolean pathRefused;
     final String binary;
     final boolean tunnel;
@@ -196,6 +198,7 @@ public final class CompiledPolicy implements EgressPolicy {
       rawPath = r.path().orElse(null);
       Optional<String> canon = r.path().flatMap(UrlPath::canonical);
       path = canon.orElse(null);
+      barePath = path == null ? null : UrlPath.withoutParams(path);
       pathRefused = rawPath != null && path == null;
       binary = r.binary().orElse(null);
       tunnel = method == null && rawPath == null;
@@ -238,7 +241,7 @@ public final class CompiledPolicy implements EgressPolicy {
           hidden = true;
         } else if (pathRefused) {
           refused = true;
-        } else if (!r.pathMatches(path)) {
+        } else if (!r.pathMatches(path, barePath)) {
           return;
         }
       }
@@ -270,7 +273,7 @@ public final class CompiledPolicy implements EgressPolicy {
         miss = Miss.METHOD;
       } else if (r.globs.length > 0 && (rawPath == null || pathRefused)) {
         miss = pathRefused ? Miss.PATH_REFUSED : Miss.PATH;
-      } else if (r.globs.length > 0 && !r.pathMatches(path)) {
+      } else if (r.globs.length > 0 && !r.pathMatches(path, barePath)) {
         miss = Miss.PATH;
       }
       if (miss != null) {

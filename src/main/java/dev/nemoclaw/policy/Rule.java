@@ -67,8 +67,20 @@ final class Rule {
     return !methods.isEmpty() || globs.length > 0;
   }
 
-  /** {@code path} is canonical (see {@link UrlPath#canonical}). */
-  boolean pathMatches(String path) {
+  /**
+   * {@code path} is canonical (see {@link UrlPath#canonical}) and {@code bare} the same without
+   * {@code ;params}: an allow rule must cover both readings, a deny rule either.
+   */
+  boolean pathMatches(String path, String bare) {
+    boolean p = matchesAny(path);
+    if (bare.equals(path)) {
+      return p;
+    }
+    boolean b = matchesAny(bare);
+    return deny ? p || b : p && b;
+  }
+
+  private boolean matchesAny(String path) {
     for (Pattern g : globs) {
       if (g.matcher(path).matches()) {
         return true;

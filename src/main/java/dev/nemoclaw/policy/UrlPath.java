@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  * at: no allow rule with paths matches it, and a deny rule with paths treats it as matching.
  * What every server agrees on is folded first: the query and fragment are dropped, percent-encoded
  * unreserved characters are decoded ({@code %61} is {@code a}), other escapes get upper-case hex,
- * and repeated slashes collapse.
+ * and repeated slashes collapse. Some servers (Tomcat, Jetty) also drop {@code ;params} from each
+ * segment, others do not, so a rule is compared with both readings ({@link #withoutParams}): an
+ * allow rule must cover both, a deny rule either.
  */
 final class UrlPath {
   private UrlPath() {}
@@ -60,6 +62,27 @@ final class UrlPath {
       i += 2;
     }
     return collapse(decoded, true);
+  }
+
+  /** {@code canonical} with each segment's {@code ;params} removed; itself when it has none. */
+  static String withoutParams(String canonical) {
+    if (canonical.indexOf(';') < 0) {
+      return canonical;
+    }
+    StringBuilder out = new StringBuilder(canonical.length());
+    boolean skipping = false;
+    for (int i = 0; i < canonical.length(); i++) {
+      char c = canonical.charAt(i);
+      if (c == '/') {
+        skipping = false;
+      } else if (c == ';') {
+        skipping = true;
+      }
+      if (!skipping) {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   private static boolean unreserved(int c) {

@@ -130,6 +130,22 @@ class CompiledPolicyTest {
       allows(p, http("h.example.com", 80, "GET", "/administrator"),
           "network.allow[0] h.example.com");
     }
+
+    @Test
+    void matrixParametersCannotDodgeADenyNorWidenAnAllow() {
+      CompiledPolicy p = policy("""
+          allow: [{host: h.example.com, ports: [80], paths: ["/repos/**", "/files/*;v=1"]}]
+          deny: [{host: h.example.com, ports: [80], paths: ["/repos/secret/**"]}]
+          """);
+      // Tomcat reads /repos/secret;x/key as /repos/secret/key
+      denies(p, http("h.example.com", 80, "GET", "/repos/secret;x/key"),
+          "network.deny[0] h.example.com");
+      allows(p, http("h.example.com", 80, "GET", "/repos/a;b/c"), "network.allow[0] h.example.com");
+      // only one reading of /files/a;v=1 (with params) is covered, so it is not allowed
+      unknown(p, http("h.example.com", 80, "GET", "/files/a;v=1"));
+      // and /admin;/repos/x is /admin;/repos/x to one server, /admin/repos/x to another
+      unknown(p, http("h.example.com", 80, "GET", "/admin;/repos/x"));
+    }
   }
 
   @Nested

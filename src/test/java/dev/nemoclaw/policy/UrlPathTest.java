@@ -32,6 +32,14 @@ class UrlPathTest {
   }
 
   @Test
+  void withoutParams() {
+    assertEquals("/a/b", UrlPath.withoutParams("/a;x=1/b;y"));
+    assertEquals("/a/b/", UrlPath.withoutParams("/a;/b;/"));
+    String plain = "/a/b";
+    assertTrue(plain == UrlPath.withoutParams(plain));
+  }
+
+  @Test
   void globs() {
     Pattern star = UrlPath.glob("/repos/*/issues");
     assertTrue(star.matcher("/repos/x/issues").matches());
