@@ -1,8 +1,14 @@
 package dev.nemoclaw.cli;
 
+import dev.nemoclaw.policy.CompiledPolicy;
+import dev.nemoclaw.policy.Decision;
+import dev.nemoclaw.policy.EgressRequest;
 import dev.nemoclaw.spec.SpecException;
 import dev.nemoclaw.spec.SpecLoader;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -91,20 +97,79 @@ final class PolicyCommand {
   }
 
   @Command(name = "explain", mixinStandardHelpOptions = true,
-      description = "Say what the policy decides for a request, which rule decides and what it shadows.")
+      description = {
+        "Say what the network policy decides for a request, which rule decides, why, what to"
+            + " change, and which other rules it shadows.",
+        "Until the policy store exists, FILE is an agent.yaml (with its presets); later it will"
+            + " also take a sandbox NAME.",
+        "Without --method/--path the request is a CONNECT tunnel, as HTTPS without inspection is."},
+      footer = {"", "Exit codes: 0 allowed; 1 denied, or no rule covers it (network.unknown"
+          + " decides: ask or deny); 125 the agent.yaml has errors (printed as `policy validate`"
+          + " prints them).",
+          "-o json prints {verdict (allow|deny|unknown), rule, reason, hint (null when allowed),"
+          + " inspect}."})
   static final class Explain implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME") String name;
-    @Option(names = "--host", required = true) String host;
-    @Option(names = "--port", required = true) int port;
-    @Option(names = "--method") String method;
-    @Option(names = "--path") String path;
-    @Option(names = "--binary") String binary;
+    static final int EXIT_BAD_SPEC = 125;
+
+    @Parameters(paramLabel = "FILE", description = "the agent.yaml whose network policy decides")
+    Path file;
+    @Option(names = "--host", required = true, paramLabel = "HOST",
+        description = "destination: a DNS name or an IP address") String host;
+    @Option(names = "--port", required = true, paramLabel = "PORT", description = "1..65535")
+    int port;
+    @Option(names = "--method", paramLabel = "METHOD",
+        description = "HTTP method (plain HTTP, or inside an inspected tunnel)") String method;
+    @Option(names = "--path", paramLabel = "PATH",
+        description = "URL path, query allowed (plain HTTP, or inside an inspected tunnel)")
+    String path;
+    @Option(names = "--binary", paramLabel = "EXE",
+        description = "the connecting executable as the sandbox sees it, e.g. /usr/bin/git;"
+            + " leave out to see what happens when it cannot be identified") String binary;
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json")
     OutputFormat output;
 
     @Override
     public Integer call() {
-      return NotAvailable.say("policy explain");
+      CompiledPolicy policy;
+      try {
+        policy = CompiledPolicy.compile(SpecLoader.load(file, System.getenv()).network());
+      } catch (SpecException e) {
+        e.errors().forEach(err -> System.err.println(err.render()));
+        System.err.println("nemoclaw policy explain: " + e.errors().size() + " error(s) in " + file);
+        return EXIT_BAD_SPEC;
+      }
+      CompiledPolicy.Explanation x = policy.explain(new EgressRequest(host, port,
+          Optional.ofNullable(method), Optional.ofNullable(path), Optional.ofNullable(binary)));
+      Decision d = x.decision();
+      String verdict = switch (d) {
+        case Decision.Allow a -> "allow";
+        case Decision.Deny n -> "deny";
+        case Decision.Unknown u -> "unknown";
+      };
+      String hint = switch (d) {
+        case Decision.Allow a -> null;
+        case Decision.Deny n -> n.hint();
+        case Decision.Unknown u -> u.hint();
+      };
+      boolean inspect = d instanceof Decision.Allow a && a.inspect();
+      if (output == OutputFormat.json) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("verdict", verdict);
+        json.put("rule", d.rule());
+        json.put("reason", d.reason());
+        json.put("hint", hint);
+        json.put("inspect", inspect);
+        Json.print(json);
+      } else {
+        System.out.println("verdict: " + verdict + (inspect ? " (TLS inspected)" : ""));
+        System.out.println("rule:    " + d.rule());
+        System.out.println("reason:  " + d.reason());
+        if (hint != null) {
+          System.out.println("hint:    " + hint);
+        }
+        x.alsoMatching().forEach(r -> System.out.println("shadows: " + r));
+      }
+      return d instanceof Decision.Allow ? 0 : 1;
     }
   }
 }

@@ -2,7 +2,10 @@ package dev.nemoclaw.policy;
 
 import java.net.InetAddress;
 
-/** The compiled network policy of one sandbox. Thread-safe; a decision costs microseconds. */
+/**
+ * The compiled network policy of one sandbox. Thread-safe; a decision costs microseconds.
+ * {@link CompiledPolicy} is the implementation; its javadoc and docs/agent-yaml.md give the rules.
+ */
 public interface EgressPolicy {
   Decision decide(EgressRequest request);
 

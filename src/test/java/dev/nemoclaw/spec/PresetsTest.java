@@ -13,12 +13,42 @@ import org.junit.jupiter.api.io.TempDir;
 class PresetsTest {
   final Presets shipped = new Presets(SpecFixture.PRESETS);
 
+  static final List<String> SHIPPED = List.of("anthropic", "debian", "discord", "docker",
+      "github", "huggingface", "jira", "maven", "npm", "nvidia", "openai", "openclaw", "outlook",
+      "pypi", "slack", "telegram");
+
   @Test
   void listsTheShippedPresets() throws Exception {
-    assertEquals(List.of("debian", "github", "maven", "npm", "pypi"), shipped.names());
-    assertEquals(5, shipped.list().size());
-    shipped.list().forEach(p -> assertTrue(!p.description().isBlank() && !p.rules().isEmpty(),
-        p::toString));
+    assertEquals(SHIPPED, shipped.names());
+    assertEquals(SHIPPED.size(), shipped.list().size());
+  }
+
+  @Test
+  void everyShippedPresetLoadsOnItsOwnWithADescriptionAndRules() throws Exception {
+    for (String name : SHIPPED) {
+      Preset p = shipped.load(name);
+      assertEquals(name, p.name());
+      assertTrue(!p.description().isBlank() && !p.description().contains("\n"), p::toString);
+      assertTrue(!p.rules().isEmpty(), p::toString);
+      long distinct = p.rules().stream().map(r -> r.host().text()).distinct().count();
+      assertEquals(p.rules().size(), distinct, () -> name + " repeats a host");
+    }
+  }
+
+  @Test
+  void presetsForTheBuiltInInferenceProvidersAllowTheirDefaultBaseUrls() throws Exception {
+    assertTrue(hosts("openai").contains("api.openai.com"));
+    assertTrue(hosts("anthropic").contains("api.anthropic.com"));
+    assertTrue(hosts("nvidia").contains("integrate.api.nvidia.com"));
+    assertTrue(hosts("openclaw").containsAll(List.of("registry.npmjs.org",
+        "raw.githubusercontent.com", "codeload.github.com", "docs.openclaw.ai")));
+    assertTrue(hosts("jira").contains("*.atlassian.net"));
+    assertTrue(hosts("docker").containsAll(List.of("registry-1.docker.io", "auth.docker.io",
+        "production.cloudflare.docker.com")));
+  }
+
+  private List<String> hosts(String preset) throws SpecException {
+    return shipped.load(preset).rules().stream().map(r -> r.host().text()).toList();
   }
 
   @Test
@@ -37,7 +67,7 @@ class PresetsTest {
   void unknownNameListsAvailable() {
     SpecException e = assertThrows(SpecException.class, () -> shipped.load("cargo"));
     assertTrue(e.errors().getFirst().message()
-        .contains("unknown preset 'cargo'; available: debian, github, maven, npm, pypi"));
+        .contains("unknown preset 'cargo'; available: " + String.join(", ", SHIPPED)));
     assertThrows(SpecException.class, () -> shipped.load("../presets/npm"));
   }
 

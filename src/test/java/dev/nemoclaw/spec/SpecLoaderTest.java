@@ -426,7 +426,9 @@ class SpecLoaderTest {
     assertEquals(List.of("pypi", "debian"), s.network().presetNames());
     assertEquals(List.of(80, 443), s.network().effectiveAllow().get(2).ports());
     SpecError e = fx.single(HEAD + "network:\n  presets:\n    - npm\n    - nmp\n", 7, 7,
-        "network.presets[1]", "unknown preset 'nmp'; available: debian, github, maven, npm, pypi");
+        "network.presets[1]", "unknown preset 'nmp'; available: anthropic, debian, discord, docker,"
+        + " github, huggingface, jira, maven, npm, nvidia, openai, openclaw, outlook, pypi, slack,"
+        + " telegram");
     assertTrue(e.message().endsWith("(did you mean 'npm'?)"), e::message);
   }
 

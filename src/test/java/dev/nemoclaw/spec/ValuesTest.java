@@ -36,6 +36,9 @@ class ValuesTest {
   void hosts() {
     assertEquals(new HostPattern.Address("10.1.2.3"), Values.host("10.1.2.3"));
     assertEquals(new HostPattern.Cidr("192.168.0.0", 16), Values.host("192.168.0.0/16"));
+    // IPv4-mapped IPv6 is refused in rules (write the IPv4 form); the policy maps requests
+    assertThrows(IllegalArgumentException.class, () -> Values.host("::ffff:10.0.0.1"));
+    assertThrows(IllegalArgumentException.class, () -> Values.host("::ffff:10.0.0.0/104"));
     assertEquals(new HostPattern.Suffix("github.com"), Values.host("*.github.com"));
     for (String bad : new String[] {"*", "a..b", "-a.com", "999.1.1.1.1", "a.com.", "*.a*.com",
         "http://a.com", "a.com:443", "1.2.3.4/40"}) {
