@@ -20,21 +20,19 @@ YAML
 "$ROOT/nemoclaw" --version >/dev/null   # build if needed, outside the timing
 INIT="$ROOT/target/native/nemoclaw-init"
 # The init alone: the same plan nemoclaw would send (host root binds, default seccomp, Landlock
-# required, no cgroup), written once; each run feeds it on a pipe that stays open as the lifeline.
+# required, no cgroup), written once; bench/run-init.c spawns the init the way the supervisor
+# does (posix_spawn, the plan on a pipe kept open as the lifeline), so no shell is timed.
 binds=(); for d in /usr /bin /sbin /lib /lib64 /etc; do [[ -e $d ]] && binds+=(--root-bind "$d"); done
 python3 "$ROOT/tests/native/plan.py" --emit "${binds[@]}" \
   --seccomp "$ROOT/profiles/seccomp/default.json" -- true >"$OUT/plan.bin"
-cat >"$OUT/init-alone" <<SH
-#!/bin/bash
-exec 3< <(cat "$OUT/plan.bin"; exec sleep 2)
-exec "$INIT" --plan-fd 3 --status-fd 4 4>/dev/null
-SH
-chmod +x "$OUT/init-alone"
+python3 "$ROOT/tests/native/plan.py" --emit "${binds[@]}" -- true >"$OUT/plan-noseccomp.bin"
+cc -O2 -o "$OUT/run-init" "$ROOT/bench/run-init.c"
 
 cmds=(
   "nemoclaw run" "$ROOT/nemoclaw run $OUT/true.yaml"
   "nemoclaw --version" "$ROOT/nemoclaw --version"
-  "nemoclaw-init alone" "$OUT/init-alone"
+  "nemoclaw-init alone" "$OUT/run-init $INIT $OUT/plan.bin"
+  "nemoclaw-init, no seccomp" "$OUT/run-init $INIT $OUT/plan-noseccomp.bin"
   "bwrap --unshare-all" "bwrap --unshare-all --die-with-parent --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --proc /proc --dev /dev --tmpfs /tmp true"
 )
 # docker: a local image made from this host's /usr/bin/true and its libraries (nothing pulled)
