@@ -463,6 +463,23 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void forwardContent(HttpContent c) {
+    if (c.decoderResult().isFailure()) {
+      // a broken body (bad chunk size, ...): the origin must not see what follows it
+      Throwable cause = c.decoderResult().cause();
+      c.release();
+      Channel o = origin;
+      origin = null;
+      originKey = null;
+      if (o != null) {
+        o.pipeline().remove(OriginHandler.class);
+        o.close();
+      }
+      end("bad_request");
+      ex = null;
+      reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
+          "malformed HTTP request body: " + cause.getMessage());
+      return;
+    }
     ex.up += c.content().readableBytes();
     origin.write(c, origin.voidPromise());
     if (c instanceof LastHttpContent) {
@@ -563,8 +580,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (!last) {
       client.write(c, client.voidPromise());
       if (!client.isWritable()) {
-        client.flush();
+        // pause first: the flush may drain at once, and the writability event then resumes
         origin.config().setAutoRead(false);
+        client.flush();
       }
       return;
     }

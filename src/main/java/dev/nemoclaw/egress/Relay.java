@@ -78,8 +78,9 @@ final class Relay extends ChannelInboundHandlerAdapter {
     }
     peerChannel.write(buf, peerChannel.voidPromise());
     if (!peerChannel.isWritable()) {
-      peerChannel.flush();
+      // pause first: the flush may drain at once, and the writability event then resumes
       ctx.channel().config().setAutoRead(false);
+      peerChannel.flush();
     }
   }
 
