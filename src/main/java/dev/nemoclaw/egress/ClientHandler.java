@@ -1,0 +1,810 @@
+package dev.nemoclaw.egress;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * One client connection: reads requests with Netty's codec, asks the {@link Gatekeeper}, and
+ * forwards (absolute-form HTTP, keeping the origin connection for the next request to the same
+ * host:port) or tunnels (CONNECT, and WebSocket after the origin's 101). Requests are handled one
+ * at a time, in order; while one is decided or answered the connection does not read, so a client
+ * that pipelines is held back rather than buffered. Everything here runs on the client channel's
+ * event loop, origin channels included, so there are no locks.
+ */
+final class ClientHandler extends ChannelInboundHandlerAdapter {
+  private enum State { IDLE, DECIDING, CONNECTING, STREAMING, AWAIT_RESPONSE, TUNNEL_PENDING, DONE }
+
+  /** One request and its response, or one tunnel. */
+  private static final class Exchange {
+    final Destination destination;
+    final Optional<String> method;
+    final Optional<String> path;
+    final HttpRequest request; // absent for CONNECT
+    final boolean tunnel;
+    final boolean upgrade; // a WebSocket handshake
+    final long startNanos = System.nanoTime();
+    boolean keepAlive;
+    boolean requestDone;
+    boolean responseStarted;
+    boolean responseDone;
+    boolean informational;
+    boolean switching;
+    boolean originKeepAlive;
+    long up;
+    long down;
+
+    Exchange(Destination d, Optional<String> method, Optional<String> path, HttpRequest request,
+        boolean tunnel, boolean upgrade, boolean keepAlive) {
+      this.destination = d;
+      this.method = method;
+      this.path = path;
+      this.request = request;
+      this.tunnel = tunnel;
+      this.upgrade = upgrade;
+      this.keepAlive = keepAlive;
+    }
+  }
+
+  private final ProxyRuntime rt;
+  private final Peer peer;
+  private final ProxyServerCodec codec;
+  private final ArrayDeque<Object> inbox = new ArrayDeque<>();
+  private final List<ByteBuf> tunnelEarly = new ArrayList<>();
+  private Channel client;
+  private State state = State.IDLE;
+  private Exchange ex;
+  private Channel origin;
+  private String originKey;
+
+  ClientHandler(ProxyRuntime rt, Peer peer, ProxyServerCodec codec) {
+    this.rt = rt;
+    this.peer = peer;
+    this.codec = codec;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    client = ctx.channel();
+  }
+
+  // ---------------------------------------------------------------- client side
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (state == State.TUNNEL_PENDING) {
+      if (msg instanceof ByteBuf b && b.isReadable()) {
+        tunnelEarly.add(b); // bytes the client sent right behind its CONNECT: bounded by one read
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+      return;
+    }
+    if (state == State.DONE) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    inbox.add(msg);
+    drain();
+  }
+
+  private void drain() {
+    boolean wrote = false;
+    while (!inbox.isEmpty()) {
+      if (state == State.IDLE) {
+        Object m = inbox.poll();
+        if (m instanceof HttpRequest r) {
+          startRequest(r);
+        } else {
+          ReferenceCountUtil.release(m);
+        }
+      } else if (state == State.STREAMING) {
+        Object m = inbox.poll();
+        if (m instanceof HttpContent c) {
+          forwardContent(c);
+          wrote = true;
+        } else {
+          ReferenceCountUtil.release(m);
+        }
+      } else if (state == State.DONE) {
+        releaseInbox();
+      } else {
+        break;
+      }
+    }
+    if (wrote && origin != null) {
+      origin.flush();
+    }
+    updateRead();
+  }
+
+  private void updateRead() {
+    if (state == State.TUNNEL_PENDING || !client.isActive()) {
+      return;
+    }
+    boolean want = switch (state) {
+      case IDLE -> inbox.isEmpty();
+      case STREAMING -> inbox.isEmpty() && origin != null && origin.isWritable();
+      default -> false;
+    };
+    client.config().setAutoRead(want);
+  }
+
+  private void startRequest(HttpRequest r) {
+    if (r.decoderResult().isFailure()) {
+      ReferenceCountUtil.release(r);
+      rejectMalformed(r.decoderResult().cause());
+      return;
+    }
+    if (HttpMethod.CONNECT.equals(r.method())) {
+      Destination d;
+      try {
+        d = Destination.ofAuthority(r.uri(), 443);
+      } catch (Destination.InvalidHost e) {
+        ReferenceCountUtil.release(r);
+        reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
+            "CONNECT needs host:port; " + e.getMessage());
+        return;
+      }
+      ReferenceCountUtil.release(r);
+      beginTunnel(d);
+      return;
+    }
+    String uri = r.uri();
+    String lower = uri.length() >= 8 ? uri.substring(0, 8).toLowerCase(Locale.ROOT) : uri;
+    if (!lower.startsWith("http://")) {
+      ReferenceCountUtil.release(r);
+      if (lower.startsWith("https://")) {
+        reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
+            "https:// URLs go through a CONNECT tunnel (set HTTPS_PROXY to this proxy)");
+      } else {
+        reject(HttpResponseStatus.BAD_REQUEST, "not_a_web_server",
+            "this is nemoclaw's egress proxy, not a web server: send requests in absolute form "
+                + "(GET http://host/path) or use CONNECT host:port; HTTP_PROXY and HTTPS_PROXY "
+                + "point clients here");
+      }
+      return;
+    }
+    String rest = uri.substring(7);
+    int cut = rest.length();
+    for (char c : new char[] {'/', '?', '#'}) {
+      int i = rest.indexOf(c);
+      if (i >= 0 && i < cut) {
+        cut = i;
+      }
+    }
+    String authority = rest.substring(0, cut);
+    String target = rest.substring(cut);
+    int hash = target.indexOf('#');
+    if (hash >= 0) {
+      target = target.substring(0, hash);
+    }
+    if (target.isEmpty() || target.startsWith("?")) {
+      target = "/" + target;
+    }
+    Destination d;
+    try {
+      d = Destination.ofAuthority(authority, 80);
+    } catch (Destination.InvalidHost e) {
+      ReferenceCountUtil.release(r);
+      reject(HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
+      return;
+    }
+    int q = target.indexOf('?');
+    String path = q >= 0 ? target.substring(0, q) : target;
+    r.setUri(target);
+    boolean upgrade = isWebSocketUpgrade(r.headers());
+    ex = new Exchange(d, Optional.of(r.method().name()), Optional.of(path), r, false, upgrade,
+        HttpUtil.isKeepAlive(r));
+    ex.requestDone = r instanceof LastHttpContent;
+    state = State.DECIDING;
+    String key = d.authority();
+    boolean reuse = origin != null && origin.isActive() && key.equals(originKey);
+    Exchange mine = ex;
+    rt.gate().decide(d, ex.method, ex.path, peer, reuse)
+        .whenComplete((outcome, err) -> client.eventLoop().execute(() -> decided(mine, outcome)));
+  }
+
+  private static boolean isWebSocketUpgrade(HttpHeaders h) {
+    return h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+        && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+  }
+
+  private void beginTunnel(Destination d) {
+    ex = new Exchange(d, Optional.empty(), Optional.empty(), null, true, false, false);
+    state = State.TUNNEL_PENDING;
+    client.config().setAutoRead(false);
+    // From here on the client speaks raw bytes (TLS, usually): the HTTP decoder goes now, and what
+    // it already holds comes back as a buffer. Our answer to the CONNECT still needs encoding.
+    client.pipeline().replace(codec, "response-encoder", new HttpResponseEncoder());
+    Exchange mine = ex;
+    rt.gate().decide(d, Optional.empty(), Optional.empty(), peer, false)
+        .whenComplete((outcome, err) -> client.eventLoop().execute(() -> decided(mine, outcome)));
+  }
+
+  private void decided(Exchange which, Gatekeeper.Outcome outcome) {
+    if (which != ex || !client.isActive()) {
+      return;
+    }
+    Destination d = ex.destination;
+    switch (outcome) {
+      case Gatekeeper.Outcome.Refuse r -> answer(Responses.denied(d, r.rule(), r.reason(),
+          r.hint()), null);
+      case Gatekeeper.Outcome.Unresolvable u -> answer(Responses.error(
+          HttpResponseStatus.BAD_GATEWAY, "unresolvable_host", d, u.reason()), "unresolvable");
+      case Gatekeeper.Outcome.Go go -> {
+        if (!ex.tunnel && go.addresses().isEmpty() && origin != null && origin.isActive()) {
+          sendHead();
+        } else if (go.addresses().isEmpty()) {
+          // the kept connection went away while we decided: decide again, resolving this time
+          state = State.DECIDING;
+          Exchange mine = ex;
+          rt.gate().decide(d, ex.method, ex.path, peer, false)
+              .whenComplete((o, err) -> client.eventLoop().execute(() -> decided(mine, o)));
+        } else {
+          connect(go.addresses(), 0);
+        }
+      }
+    }
+  }
+
+  /**
+   * Our own answer to the current request. The connection stays open when the client wants that
+   * and the request has been read to its end (so the next request starts where it should).
+   */
+  private void answer(FullHttpResponse response, String endOutcome) {
+    boolean complete = ex.requestDone || inboxHasLast();
+    boolean keep = !ex.tunnel && ex.keepAlive && complete;
+    if (endOutcome != null) {
+      end(endOutcome);
+    }
+    if (ex.tunnel) {
+      releaseEarly();
+    }
+    if (!keep) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      client.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      state = State.DONE;
+      ex = null;
+      releaseInbox();
+      return;
+    }
+    client.writeAndFlush(response);
+    // drop the refused request's body (what is left of it comes before the next request)
+    while (!ex.requestDone && !inbox.isEmpty()) {
+      Object m = inbox.poll();
+      ReferenceCountUtil.release(m);
+      if (m instanceof LastHttpContent) {
+        break;
+      }
+    }
+    ex = null;
+    state = State.IDLE;
+    drain();
+  }
+
+  private boolean inboxHasLast() {
+    for (Object m : inbox) {
+      if (m instanceof LastHttpContent) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void reject(HttpResponseStatus status, String error, String reason) {
+    FullHttpResponse r = Responses.error(status, error, reason);
+    r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    client.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    state = State.DONE;
+    releaseInbox();
+  }
+
+  private void rejectMalformed(Throwable cause) {
+    if (cause instanceof TooLongHttpHeaderException) {
+      reject(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large",
+          "the request's header block is larger than " + rt.limits().maxHeaderSize()
+              + " bytes");
+    } else if (cause instanceof TooLongHttpLineException) {
+      reject(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request_line_too_long",
+          "the request line is longer than " + rt.limits().maxInitialLineLength() + " bytes");
+    } else {
+      reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
+          "malformed HTTP request: " + cause.getMessage());
+    }
+  }
+
+  // ---------------------------------------------------------------- connecting
+
+  private void connect(List<InetAddress> addresses, int index) {
+    state = State.CONNECTING;
+    if (origin != null) {
+      Channel old = origin;
+      origin = null;
+      originKey = null;
+      old.close();
+    }
+    Exchange mine = ex;
+    Bootstrap b = new Bootstrap()
+        .group(client.eventLoop())
+        .channel(rt.socketChannelClass())
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, rt.limits().connectTimeout().toMillis()))
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.AUTO_READ, !ex.tunnel)
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, EgressProxy.WATER_MARK)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, EgressProxy.recvAllocator())
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            rt.track(ch);
+            if (!mine.tunnel) {
+              HttpDecoderConfig cfg = new HttpDecoderConfig()
+                  .setMaxInitialLineLength(65536)
+                  .setMaxHeaderSize(65536)
+                  .setMaxChunkSize(1 << 20);
+              ch.pipeline().addLast("http", new HttpClientCodec(cfg, false, false));
+              ch.pipeline().addLast("origin", new OriginHandler(ClientHandler.this));
+            }
+          }
+        });
+    InetSocketAddress where = new InetSocketAddress(addresses.get(index), ex.destination.port());
+    ChannelFuture f = b.connect(where);
+    f.addListener((ChannelFutureListener) done -> {
+      if (mine != ex || !client.isActive()) {
+        done.channel().close();
+        return;
+      }
+      if (done.isSuccess()) {
+        origin = done.channel();
+        originKey = ex.destination.authority();
+        if (ex.tunnel) {
+          openTunnel();
+        } else {
+          sendHead();
+        }
+        return;
+      }
+      if (index + 1 < addresses.size()) {
+        connect(addresses, index + 1);
+        return;
+      }
+      Throwable cause = done.cause();
+      String target = ex.destination.authority() + " (" + Destination.canonical(where.getAddress())
+          + ")";
+      if (cause instanceof ConnectTimeoutException) {
+        answer(Responses.error(HttpResponseStatus.GATEWAY_TIMEOUT, "origin_timeout",
+            ex.destination, target + " did not accept a connection within "
+                + rt.limits().connectTimeout().toMillis() + " ms"), "connect_timeout");
+      } else {
+        answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "origin_unreachable",
+            ex.destination, "could not connect to " + target + ": " + cause.getMessage()),
+            "connect_failed");
+      }
+    });
+  }
+
+  private void openTunnel() {
+    FullHttpResponse ok = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+        new HttpResponseStatus(200, "Connection Established"));
+    client.writeAndFlush(ok);
+    ChannelPipeline cp = client.pipeline();
+    cp.remove("response-encoder");
+    Relay.Tunnel t = new Relay.Tunnel(rt.gate(), peer, ex.destination, Optional.empty(),
+        Optional.empty(), ex.startNanos, 0, 0);
+    for (ByteBuf b : tunnelEarly) {
+      t.up += b.readableBytes();
+      origin.write(b, origin.voidPromise());
+    }
+    tunnelEarly.clear();
+    origin.flush();
+    origin.pipeline().addLast("relay", new Relay(client, t, false));
+    cp.replace(this, "relay", new Relay(origin, t, true));
+    ex = null;
+    state = State.DONE;
+    origin.config().setAutoRead(true);
+    client.config().setAutoRead(true);
+  }
+
+  // ---------------------------------------------------------------- forwarding
+
+  private void sendHead() {
+    HttpRequest r = ex.request;
+    HttpHeaders h = r.headers();
+    stripHopByHop(h, ex.upgrade);
+    h.set(HttpHeaderNames.HOST, ex.destination.hostHeader(80));
+    if (ex.upgrade) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+    }
+    if (r instanceof HttpContent c) {
+      ex.up += c.content().readableBytes();
+    }
+    origin.write(r);
+    state = ex.requestDone ? State.AWAIT_RESPONSE : State.STREAMING;
+    origin.flush();
+    drain();
+  }
+
+  private void forwardContent(HttpContent c) {
+    if (c.decoderResult().isFailure()) {
+      // a broken body (bad chunk size, ...): the origin must not see what follows it
+      Throwable cause = c.decoderResult().cause();
+      c.release();
+      Channel o = origin;
+      origin = null;
+      originKey = null;
+      if (o != null) {
+        o.pipeline().remove(OriginHandler.class);
+        o.close();
+      }
+      end("bad_request");
+      ex = null;
+      reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
+          "malformed HTTP request body: " + cause.getMessage());
+      return;
+    }
+    ex.up += c.content().readableBytes();
+    origin.write(c, origin.voidPromise());
+    if (c instanceof LastHttpContent) {
+      ex.requestDone = true;
+      if (ex.responseDone) {
+        origin.flush();
+        finishExchange();
+      } else {
+        state = State.AWAIT_RESPONSE;
+      }
+    }
+  }
+
+  /** RFC 9110 §7.6.1: these describe one hop and never travel further. */
+  private static void stripHopByHop(HttpHeaders h, boolean keepUpgrade) {
+    for (String v : h.getAll(HttpHeaderNames.CONNECTION)) {
+      for (String token : v.split(",")) {
+        String t = token.trim();
+        if (!t.isEmpty() && !(keepUpgrade && t.equalsIgnoreCase("upgrade"))) {
+          h.remove(t);
+        }
+      }
+    }
+    h.remove(HttpHeaderNames.CONNECTION);
+    h.remove("Proxy-Connection");
+    h.remove(HttpHeaderNames.KEEP_ALIVE);
+    h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+    h.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+    h.remove(HttpHeaderNames.TE);
+    h.remove(HttpHeaderNames.TRAILER);
+    if (!keepUpgrade) {
+      h.remove(HttpHeaderNames.UPGRADE);
+    }
+  }
+
+  void onResponseHead(Channel from, HttpResponse resp) {
+    if (from != origin || ex == null || ex.tunnel) {
+      ReferenceCountUtil.release(resp);
+      from.close();
+      return;
+    }
+    HttpResponseStatus status = resp.status();
+    if (status.code() == 101) {
+      if (!ex.upgrade) {
+        ReferenceCountUtil.release(resp);
+        from.close();
+        return;
+      }
+      ex.switching = true;
+      ex.responseStarted = true;
+      stripHopByHop(resp.headers(), true);
+      resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      resp.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+      client.write(resp);
+      return;
+    }
+    if (status.codeClass() == HttpStatusClass.INFORMATIONAL) {
+      ex.informational = true;
+      stripHopByHop(resp.headers(), false);
+      client.write(resp);
+      return;
+    }
+    ex.responseStarted = true;
+    ex.originKeepAlive = HttpUtil.isKeepAlive(resp);
+    stripHopByHop(resp.headers(), false);
+    boolean bodyless = HttpMethod.HEAD.equals(ex.request.method()) || status.code() == 204
+        || status.code() == 304;
+    if (!bodyless && !HttpUtil.isContentLengthSet(resp)
+        && !HttpUtil.isTransferEncodingChunked(resp)) {
+      // the origin ends the body by closing; our client keeps its connection, so we chunk it
+      if (ex.request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+        HttpUtil.setTransferEncodingChunked(resp, true);
+      } else {
+        ex.keepAlive = false;
+      }
+    }
+    resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+    if (!ex.keepAlive) {
+      resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    client.write(resp, client.voidPromise());
+  }
+
+  void onResponseContent(Channel from, HttpContent c) {
+    if (from != origin || ex == null) {
+      ReferenceCountUtil.release(c);
+      return;
+    }
+    boolean last = c instanceof LastHttpContent;
+    if (ex.informational) {
+      client.write(c, client.voidPromise());
+      if (last) {
+        ex.informational = false;
+      }
+      return;
+    }
+    ex.down += c.content().readableBytes();
+    if (!last) {
+      client.write(c, client.voidPromise());
+      if (!client.isWritable()) {
+        // pause first: the flush may drain at once, and the writability event then resumes
+        origin.config().setAutoRead(false);
+        client.flush();
+      }
+      return;
+    }
+    if (ex.switching) {
+      client.writeAndFlush(c);
+      switchToRelay();
+      return;
+    }
+    ex.responseDone = true;
+    if (ex.keepAlive) {
+      client.writeAndFlush(c, client.voidPromise());
+    } else {
+      client.writeAndFlush(c).addListener(ChannelFutureListener.CLOSE);
+      state = State.DONE;
+    }
+    if (!ex.originKeepAlive) {
+      Channel o = origin;
+      origin = null;
+      originKey = null;
+      o.pipeline().remove(OriginHandler.class);
+      o.close();
+    }
+    if (ex.requestDone) {
+      finishExchange();
+    } else if (origin == null) {
+      // the origin answered before the request body ended and is gone; drop the rest of it
+      end("ok");
+      ex = null;
+      if (state != State.DONE) {
+        state = State.DONE;
+        client.close();
+      }
+    }
+  }
+
+  private void finishExchange() {
+    end("ok");
+    ex = null;
+    if (state != State.DONE) {
+      state = State.IDLE;
+      if (origin != null) {
+        origin.config().setAutoRead(true);
+      }
+      drain();
+    } else {
+      releaseInbox();
+    }
+  }
+
+  void onOriginReadComplete() {
+    client.flush();
+  }
+
+  void onOriginWritability() {
+    if (state == State.STREAMING) {
+      drain();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (origin != null && state != State.DONE) {
+      origin.config().setAutoRead(client.isWritable());
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  void onOriginMalformed(Channel from, Throwable cause) {
+    if (from != origin || ex == null) {
+      from.close();
+      return;
+    }
+    origin = null;
+    originKey = null;
+    from.pipeline().remove(OriginHandler.class);
+    from.close();
+    if (!ex.responseStarted) {
+      ex.keepAlive = false;
+      answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "bad_origin_response",
+          ex.destination, "the origin sent a malformed response: " + cause.getMessage()),
+          "bad_origin_response");
+    } else {
+      end("bad_origin_response");
+      ex = null;
+      state = State.DONE;
+      client.close();
+    }
+  }
+
+  void onOriginInactive(Channel from) {
+    if (from != origin) {
+      return;
+    }
+    origin = null;
+    originKey = null;
+    if (ex == null || ex.tunnel) {
+      return; // a kept connection the origin closed while idle
+    }
+    if (state == State.STREAMING || state == State.AWAIT_RESPONSE) {
+      if (!ex.responseStarted) {
+        ex.keepAlive = false;
+        answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "origin_closed",
+            ex.destination, "the origin closed the connection before answering"),
+            "origin_closed");
+      } else if (!ex.responseDone) {
+        end("origin_closed");
+        ex = null;
+        state = State.DONE;
+        client.close();
+      }
+    }
+  }
+
+  private void switchToRelay() {
+    Relay.Tunnel t = new Relay.Tunnel(rt.gate(), peer, ex.destination, ex.method, ex.path,
+        ex.startNanos, ex.up, ex.down);
+    ChannelPipeline op = origin.pipeline();
+    ChannelPipeline cp = client.pipeline();
+    Channel o = origin;
+    op.addLast("relay", new Relay(client, t, false));
+    op.remove(OriginHandler.class);
+    op.remove(HttpClientCodec.class); // what it still holds goes to the relay
+    cp.addAfter(cp.context(this).name(), "relay", new Relay(o, t, true));
+    ex = null;
+    state = State.DONE;
+    releaseInbox();
+    cp.remove(this);
+    cp.remove(codec);
+    o.config().setAutoRead(true);
+    client.config().setAutoRead(true);
+  }
+
+  // ---------------------------------------------------------------- endings
+
+  private void end(String outcome) {
+    if (ex == null) {
+      return;
+    }
+    rt.gate().emit(new EgressEvent.Ended(Instant.now(), peer, ex.destination.host(),
+        ex.destination.port(), ex.method, ex.path, outcome, ex.up, ex.down,
+        (System.nanoTime() - ex.startNanos) / 1_000_000));
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!(evt instanceof IdleStateEvent)) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    switch (state) {
+      case DECIDING, CONNECTING, TUNNEL_PENDING -> {
+        // held for a decision (the approval inbox may take a while) or connecting (own timeout)
+      }
+      case STREAMING -> {
+        end("idle_timeout");
+        ex = null;
+        reject(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout",
+            "the request body did not arrive within " + idleText());
+      }
+      case AWAIT_RESPONSE -> {
+        if (ex != null && !ex.responseStarted) {
+          end("idle_timeout");
+          ex = null;
+          reject(HttpResponseStatus.GATEWAY_TIMEOUT, "origin_timeout",
+              "the origin did not answer within " + idleText());
+        } else {
+          end("idle_timeout");
+          ex = null;
+          state = State.DONE;
+          ctx.close();
+        }
+      }
+      case IDLE -> {
+        if (codec.midRequest()) {
+          reject(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout",
+              "the request did not arrive in full within " + idleText());
+        } else {
+          state = State.DONE;
+          ctx.close();
+        }
+      }
+      case DONE -> ctx.close();
+    }
+  }
+
+  private String idleText() {
+    return rt.limits().idleTimeout().toMillis() + " ms";
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (ex != null) {
+      end("client_closed");
+      ex = null;
+    }
+    state = State.DONE;
+    releaseInbox();
+    releaseEarly();
+    if (origin != null) {
+      origin.close();
+      origin = null;
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+
+  private void releaseInbox() {
+    Object m;
+    while ((m = inbox.poll()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+  }
+
+  private void releaseEarly() {
+    for (ByteBuf b : tunnelEarly) {
+      b.release();
+    }
+    tunnelEarly.clear();
+  }
+}

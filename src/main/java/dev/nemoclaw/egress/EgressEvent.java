@@ -1,0 +1,144 @@
+package dev.nemoclaw.egress;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * What the proxy did, one event per decision and one per finished exchange or tunnel. The sink
+ * given to {@link EgressProxy} receives them from event-loop and virtual threads alike, so it must
+ * be thread-safe and quick. {@link #toJsonLine()} field names are stable (the audit log and the
+ * run report read them).
+ */
+public sealed interface EgressEvent {
+  Instant time();
+
+  Peer peer();
+
+  String host();
+
+  int port();
+
+  /** HTTP method, for plain HTTP requests; empty for a CONNECT tunnel. */
+  Optional<String> method();
+
+  /** Request target path (and query), for plain HTTP requests. */
+  Optional<String> path();
+
+  String toJsonLine();
+
+  /** allow or deny. */
+  enum Verdict {
+    ALLOW,
+    DENY;
+
+    public String json() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /**
+   * The decision on one CONNECT or one forwarded request: the policy's, or the proxy's own when
+   * it refuses on top of the policy (a special-purpose address, a loop to itself).
+   */
+  record Decided(
+      Instant time,
+      Peer peer,
+      String host,
+      int port,
+      Optional<String> method,
+      Optional<String> path,
+      Verdict decision,
+      String rule,
+      String reason)
+      implements EgressEvent {
+
+    /** The run report's view of a refusal; empty for an allowed request. */
+    public Optional<Denial> denial() {
+      return decision == Verdict.DENY
+          ? Optional.of(new Denial(host, port, method, path, peer.exe(), reason))
+          : Optional.empty();
+    }
+
+    @Override
+    public String toJsonLine() {
+      ObjectNode n = base(this, "decision");
+      n.put("decision", decision.json());
+      n.put("rule", rule);
+      n.put("reason", reason);
+      return n.toString();
+    }
+  }
+
+  /**
+   * The end of an allowed exchange (one forwarded request and its response) or tunnel (CONNECT or
+   * upgraded WebSocket): bytes each way and how long it lasted. {@code outcome} is {@code ok}, or
+   * what went wrong ({@code unresolvable}, {@code connect_timeout}, {@code connect_failed},
+   * {@code origin_closed}, {@code client_closed}, {@code idle_timeout}).
+   */
+  record Ended(
+      Instant time,
+      Peer peer,
+      String host,
+      int port,
+      Optional<String> method,
+      Optional<String> path,
+      String outcome,
+      long bytesUp,
+      long bytesDown,
+      long durationMs)
+      implements EgressEvent {
+
+    @Override
+    public String toJsonLine() {
+      ObjectNode n = base(this, "end");
+      n.put("outcome", outcome);
+      n.put("bytesUp", bytesUp);
+      n.put("bytesDown", bytesDown);
+      n.put("durationMs", durationMs);
+      return n.toString();
+    }
+  }
+
+  /** One refused request, as the run report lists it. */
+  record Denial(
+      String host,
+      int port,
+      Optional<String> method,
+      Optional<String> path,
+      Optional<String> binary,
+      String reason) {
+
+    public String toJson() {
+      ObjectNode n = Json.MAPPER.createObjectNode();
+      n.put("host", host);
+      n.put("port", port);
+      n.put("method", method.orElse(null));
+      n.put("path", path.orElse(null));
+      n.put("binary", binary.orElse(null));
+      n.put("reason", reason);
+      return n.toString();
+    }
+  }
+
+  private static ObjectNode base(EgressEvent e, String kind) {
+    ObjectNode n = Json.MAPPER.createObjectNode();
+    n.put("time", e.time().toString());
+    n.put("kind", kind);
+    n.put("pid", e.peer().pid().orElse(null));
+    n.put("exe", e.peer().exe().orElse(null));
+    n.put("host", e.host());
+    n.put("port", e.port());
+    n.put("method", e.method().orElse(null));
+    n.put("path", e.path().orElse(null));
+    return n;
+  }
+
+  /** Jackson's mapper is thread-safe once configured; one for the package. */
+  final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {}
+  }
+}

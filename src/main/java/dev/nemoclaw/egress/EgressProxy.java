@@ -1,0 +1,298 @@
+package dev.nemoclaw.egress;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import dev.nemoclaw.policy.EgressPolicy;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * The sandbox's only way out: an HTTP/1.1 forward proxy (absolute-form requests and CONNECT) on
+ * Netty, deciding every request with an {@link EgressPolicy}. Clients come in through
+ * {@link #bind} (a TCP listener) or {@link #adopt} (a connected socket the sandbox bridge hands
+ * over, with the identity of the process behind it).
+ *
+ * <p>Event loops do the I/O (epoll where available, NIO otherwise); policy calls, the unknown
+ * handler and name resolution run on virtual threads. {@link #close()} stops everything.
+ */
+public final class EgressProxy implements AutoCloseable {
+  /** Per-channel outbound buffer bounds: above high a sender pauses, below low it resumes. */
+  static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
+  /** Reads grow to 1 MiB when data streams: fewer syscalls and flushes per byte relayed. */
+  static AdaptiveRecvByteBufAllocator recvAllocator() {
+    return new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1024 * 1024);
+  }
+
+  private final ProxyLimits limits;
+  private final Gatekeeper gate;
+  private final EventLoopGroup group;
+  private final boolean epoll;
+  private final ExecutorService blocking;
+  private final ChannelGroup channels =
+      new DefaultChannelGroup("egress", GlobalEventExecutor.INSTANCE);
+  private final AtomicInteger open = new AtomicInteger();
+  private final ProxyRuntime runtime;
+  private volatile boolean closed;
+
+  private EgressProxy(Builder b) {
+    this.limits = b.limits;
+    this.epoll = b.preferEpoll && Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    this.group = new MultiThreadIoEventLoopGroup(b.threads, io);
+    this.blocking = Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name("egress-decide-", 0).factory());
+    this.gate = new Gatekeeper(b.policy, b.unknownHandler, b.resolver, b.events, blocking);
+    Class<? extends SocketChannel> socketClass =
+        epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    this.runtime = new ProxyRuntime() {
+      @Override
+      public Gatekeeper gate() {
+        return gate;
+      }
+
+      @Override
+      public ProxyLimits limits() {
+        return limits;
+      }
+
+      @Override
+      public Class<? extends SocketChannel> socketChannelClass() {
+        return socketClass;
+      }
+
+      @Override
+      public void track(Channel channel) {
+        channels.add(channel);
+      }
+    };
+  }
+
+  public static Builder builder(EgressPolicy policy) {
+    return new Builder(policy);
+  }
+
+  /** How the proxy is put together; only the policy is required. */
+  public static final class Builder {
+    private final EgressPolicy policy;
+    private Consumer<EgressEvent> events = e -> {};
+    private ProxyLimits limits = ProxyLimits.defaults();
+    private Resolver resolver = Resolver.system();
+    private UnknownHandler unknownHandler = UnknownHandler.denyAtOnce();
+    private int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private boolean preferEpoll = true;
+
+    private Builder(EgressPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /** Receives every {@link EgressEvent}; called from many threads, must be quick. */
+    public Builder events(Consumer<EgressEvent> sink) {
+      this.events = Objects.requireNonNull(sink);
+      return this;
+    }
+
+    public Builder limits(ProxyLimits limits) {
+      this.limits = Objects.requireNonNull(limits);
+      return this;
+    }
+
+    public Builder resolver(Resolver resolver) {
+      this.resolver = Objects.requireNonNull(resolver);
+      return this;
+    }
+
+    public Builder unknownHandler(UnknownHandler handler) {
+      this.unknownHandler = Objects.requireNonNull(handler);
+      return this;
+    }
+
+    /** Event-loop threads (default: the CPU count, at most 4). */
+    public Builder threads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads must be at least 1");
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    /** false: use NIO even where epoll is available (tests of the fallback). */
+    public Builder preferEpoll(boolean prefer) {
+      this.preferEpoll = prefer;
+      return this;
+    }
+
+    /** Starts the event loops; nothing listens until {@link #bind} or {@link #adopt}. */
+    public EgressProxy start() {
+      return new EgressProxy(this);
+    }
+  }
+
+  /** Whether the native epoll transport is in use (adopt needs it). */
+  public boolean nativeTransport() {
+    return epoll;
+  }
+
+  /** Client connections open now. */
+  public int openConnections() {
+    return open.get();
+  }
+
+  /**
+   * Listens on a TCP address; returns the address actually bound (port 0 picks one). Peers on it
+   * are {@link Peer#unknown()}.
+   */
+  public InetSocketAddress bind(InetSocketAddress address) throws IOException {
+    ensureOpen();
+    Class<? extends ServerChannel> serverClass =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    ServerBootstrap sb = new ServerBootstrap()
+        .group(group)
+        .channel(serverClass)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+        .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator())
+        .childHandler(initializer(Peer.unknown()));
+    try {
+      Channel server = sb.bind(address).sync().channel();
+      channels.add(server);
+      InetSocketAddress bound = (InetSocketAddress) server.localAddress();
+      gate.addSelf(bound);
+      return bound;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while binding " + address, e);
+    } catch (RuntimeException e) {
+      throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Takes over an already connected TCP socket (from the sandbox bridge, over SCM_RIGHTS): the
+   * proxy owns the descriptor from now on and closes it when the connection ends. {@code peer} is
+   * the process behind it, as the bridge saw it. Needs the epoll transport.
+   */
+  public void adopt(int fd, Peer peer) throws IOException {
+    ensureOpen();
+    Objects.requireNonNull(peer, "peer");
+    if (!epoll) {
+      throw new IOException("adopting a socket needs Netty's epoll transport, which is not "
+          + "available here: " + Epoll.unavailabilityCause());
+    }
+    setNonBlocking(fd);
+    EpollSocketChannel ch;
+    try {
+      ch = new EpollSocketChannel(fd);
+    } catch (RuntimeException e) {
+      throw new IOException("fd " + fd + " is not a usable connected TCP socket: "
+          + e.getMessage(), e);
+    }
+    ch.config().setTcpNoDelay(true);
+    ch.config().setWriteBufferWaterMark(WATER_MARK);
+    ch.config().setRecvByteBufAllocator(recvAllocator());
+    ch.pipeline().addLast(initializer(peer));
+    try {
+      group.register(ch).sync();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ch.unsafe().closeForcibly();
+      throw new IOException("interrupted while adopting fd " + fd, e);
+    }
+  }
+
+  private ChannelInitializer<Channel> initializer(Peer peer) {
+    return new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        channels.add(ch);
+        HttpDecoderConfig cfg = new HttpDecoderConfig()
+            .setMaxInitialLineLength(limits.maxInitialLineLength())
+            .setMaxHeaderSize(limits.maxHeaderSize())
+            .setMaxChunkSize(1 << 20)
+            .setValidateHeaders(true);
+        ProxyServerCodec codec = new ProxyServerCodec(cfg);
+        ch.pipeline()
+            .addLast("idle", new IdleStateHandler(0, 0,
+                limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+            .addLast("http", codec)
+            .addLast("gate", new ConnectionGate(open, limits.maxConnections()))
+            .addLast("client", new ClientHandler(runtime, peer, codec));
+      }
+    };
+  }
+
+  private void ensureOpen() throws IOException {
+    if (closed) {
+      throw new IOException("the egress proxy is closed");
+    }
+  }
+
+  /** Closes listeners and every connection, then stops the event loops (within ~2 s). */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    channels.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    blocking.shutdownNow();
+  }
+
+  // ------------------------------------------------------------------ fd plumbing
+
+  private interface C extends com.sun.jna.Library {
+    int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+  }
+
+  private static final class Libc {
+    static final C C = Native.load("c", C.class);
+  }
+
+  private static final int F_GETFL = 3;
+  private static final int F_SETFL = 4;
+  private static final int O_NONBLOCK = 04000;
+
+  /** Netty's epoll channels need non-blocking sockets; one passed over SCM_RIGHTS may not be. */
+  private static void setNonBlocking(int fd) throws IOException {
+    try {
+      int flags = Libc.C.fcntl(fd, F_GETFL, 0);
+      if ((flags & O_NONBLOCK) == 0) {
+        Libc.C.fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+      }
+    } catch (LastErrorException e) {
+      throw new IOException("fd " + fd + ": fcntl failed (errno " + e.getErrorCode() + ")", e);
+    }
+  }
+}
