@@ -3,6 +3,8 @@ package dev.nemoclaw.egress;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import dev.nemoclaw.policy.EgressPolicy;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -63,6 +65,12 @@ public final class EgressProxy implements AutoCloseable {
   private final AtomicInteger open = new AtomicInteger();
   private final ProxyRuntime runtime;
   private volatile boolean closed;
+
+  static {
+    // Netty would pick up the SLF4J API that docker-java brings, with no binding: a warning on
+    // every run. The JDK's logging is enough for what Netty has to say.
+    InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
+  }
 
   private EgressProxy(Builder b) {
     this.limits = b.limits;

@@ -1,7 +1,9 @@
 package dev.nemoclaw.supervisor;
 
 import dev.nemoclaw.host.AtomicFile;
+import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.host.Install;
+import dev.nemoclaw.policy.EgressPolicy;
 import dev.nemoclaw.sandbox.Backend;
 import dev.nemoclaw.sandbox.LaunchOptions;
 import dev.nemoclaw.sandbox.Limits;
@@ -16,6 +18,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
@@ -28,7 +31,12 @@ public final class Supervisor {
   /** Between SIGTERM and SIGKILL when the operator stops a run. */
   public static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
-  public record Options(Optional<Path> report, boolean interactive, PrintStream messages) {}
+  /**
+   * @param egress the compiled network policy (network mode proxy), which the run's egress proxy
+   *     enforces
+   */
+  public record Options(Optional<Path> report, boolean interactive, PrintStream messages,
+      Optional<EgressPolicy> egress) {}
 
   private Supervisor() {}
 
@@ -36,10 +44,26 @@ public final class Supervisor {
   public static int run(SandboxPlan plan, Options opts) throws InterruptedException {
     LinuxBackend backend = LinuxBackend.forThisHost();
     backend.cgroups().sweep();
+    Optional<EgressSession> egress = plan.network().mode() == SandboxPlan.NetworkMode.PROXY
+        ? opts.egress().map(p -> EgressSession.start(p, HostDirs.fromEnvironment().state()
+            .resolve("runs").resolve(plan.name()).resolve("egress.jsonl"), opts.messages()))
+        : Optional.empty();
+    try {
+      return run(plan, opts, backend, egress);
+    } finally {
+      egress.ifPresent(EgressSession::close);
+    }
+  }
+
+  private static int run(SandboxPlan plan, Options opts, LinuxBackend backend,
+      Optional<EgressSession> egress) throws InterruptedException {
+    LaunchOptions launch = LaunchOptions.defaults().withTerminal(onTerminal());
+    if (egress.isPresent()) {
+      launch = launch.withBridge(egress.get()::adopt);
+    }
     SandboxHandle handle;
     try {
-      handle = backend.start(plan, Install.locate(),
-          LaunchOptions.defaults().withTerminal(onTerminal()));
+      handle = backend.start(plan, Install.locate(), launch);
     } catch (SandboxException e) {
       opts.messages().println("nemoclaw: cannot start the sandbox: " + e.getMessage());
       return new Outcome.Reason.FailedToStart(e.step(), e.getMessage()).exitCode();
@@ -52,7 +76,8 @@ public final class Supervisor {
     Outcome outcome = handle.waitFor();
     explain(outcome, plan, opts.messages());
     if (opts.report().isPresent()) {
-      writeReport(opts.report().get(), plan, backend, outcome, opts.messages());
+      writeReport(opts.report().get(), plan, backend, outcome,
+          egress.map(EgressSession::denied).orElse(List.of()), opts.messages());
     }
     return outcome.exitCode();
   }
@@ -107,14 +132,14 @@ public final class Supervisor {
   }
 
   private static void writeReport(Path file, SandboxPlan plan, Backend backend, Outcome o,
-      PrintStream out) {
+      List<Map<String, Object>> denied, PrintStream out) {
     var r = o.resources();
     RunReport report = new RunReport(
         plan.name(),
         o.exitCode(),
         o.reason().getClass().getSimpleName(),
         o.duration().toMillis(),
-        List.of(),
+        denied,
         List.of(),
         new RunReport.Resources(r.peakMemoryBytes().orElse(0), r.cpuSeconds().orElse(0),
             r.peakPids().orElse(0)),

@@ -1,0 +1,116 @@
+package dev.nemoclaw.supervisor;
+
+import dev.nemoclaw.egress.Denials;
+import dev.nemoclaw.egress.EgressEvent;
+import dev.nemoclaw.egress.EgressProxy;
+import dev.nemoclaw.egress.Peer;
+import dev.nemoclaw.policy.EgressPolicy;
+import dev.nemoclaw.sandbox.BridgedConnection;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The egress side of one run: the proxy the sandbox's bridge hands connections to, a log of every
+ * decision (one JSON line each in {@code runs/NAME/egress.jsonl} under the state dir, until the
+ * audit log takes over), a one-line notice per refusal on the run's messages, and the refusals for
+ * {@code --report}.
+ */
+final class EgressSession implements AutoCloseable {
+  private final EgressProxy proxy;
+  private final Denials denials = new Denials();
+  private final Optional<BufferedWriter> log;
+  private final PrintStream messages;
+
+  private EgressSession(EgressPolicy policy, Optional<BufferedWriter> log, PrintStream messages) {
+    this.log = log;
+    this.messages = messages;
+    this.proxy = EgressProxy.builder(policy).events(this::onEvent).start();
+  }
+
+  static EgressSession start(EgressPolicy policy, Path logFile, PrintStream messages) {
+    Optional<BufferedWriter> log;
+    try {
+      Files.createDirectories(logFile.getParent());
+      log = Optional.of(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE));
+    } catch (IOException e) {
+      messages.println("nemoclaw: cannot write the egress log " + logFile + ": " + e.getMessage()
+          + "; decisions are still enforced and refusals still reported");
+      log = Optional.empty();
+    }
+    return new EgressSession(policy, log, messages);
+  }
+
+  /** Takes one connection from the sandbox's bridge; the proxy owns the socket from here. */
+  void adopt(BridgedConnection c) {
+    Peer peer = new Peer(c.pid().isPresent() ? Optional.of(c.pid().getAsInt()) : Optional.empty(),
+        c.executable());
+    try {
+      proxy.adopt(c.fd(), peer);
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // the bridge receiver closes the socket
+    }
+  }
+
+  private void onEvent(EgressEvent e) {
+    denials.accept(e);
+    if (e instanceof EgressEvent.Decided d && d.decision() == EgressEvent.Verdict.DENY) {
+      messages.println("nemoclaw: egress denied: " + d.method().map(m -> m + " ").orElse("")
+          + d.host() + ":" + d.port() + d.path().orElse("")
+          + d.peer().exe().map(x -> " from " + x).orElse("") + " — " + d.reason()
+          + " [" + d.rule() + "]");
+    }
+    log.ifPresent(w -> {
+      synchronized (w) {
+        try {
+          w.write(e.toJsonLine());
+          w.newLine();
+          w.flush();
+        } catch (IOException ignored) {
+          // a full disk must not stop enforcement; the report still lists refusals
+        }
+      }
+    });
+  }
+
+  /** The refusals so far, in the run report's shape. */
+  List<Map<String, Object>> denied() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (EgressEvent.Denial d : denials.snapshot()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("host", d.host());
+      m.put("port", d.port());
+      m.put("method", d.method().orElse(null));
+      m.put("path", d.path().orElse(null));
+      m.put("binary", d.binary().orElse(null));
+      m.put("reason", d.reason());
+      out.add(m);
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    proxy.close();
+    log.ifPresent(w -> {
+      synchronized (w) {
+        try {
+          w.close();
+        } catch (IOException ignored) {
+          // nothing left to save
+        }
+      }
+    });
+  }
+}
