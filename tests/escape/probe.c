@@ -8,8 +8,9 @@
  * Each attempt runs in a forked child so a seccomp kill ends only that attempt. The JUnit suite
  * (EscapeIT) asserts that every attempt is present, blocked, and blocked for the expected reason.
  * Usage: probe [NAME...] (default: every attempt). Some attempts take an argument after '=':
- *   host-loopback=PORT  abstract-unix=NAME  env-secret=VARNAME
+ *   host-loopback=PORT  abstract-unix=NAME  env-secret=VARNAME  proxy-host-loopback=PORT
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -388,6 +389,57 @@ static int a_host_loopback(const char *n)
 	errno = e;
 	return expect_fail(n, r, "connected to a loopback service");
 }
+/* Nothing but 0-2 is inherited: in particular not the bridge's socket to the supervisor. */
+static int a_inherited_fds(const char *n)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	char found[64] = "";
+	if (!d)
+		return blocked(n, strerrorname_np(errno));
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] != '.' && fd > 2 && fd != dirfd(d))
+			snprintf(found, sizeof found, "fd %d is open", fd);
+	}
+	closedir(d);
+	return found[0] ? escaped(n, found) : blocked(n, "only 0-2 open");
+}
+/* PID 1 holds the bridge's socket: its fds must be out of reach. */
+static int a_pid1_fds(const char *n)
+{
+	DIR *d = opendir("/proc/1/fd");
+	if (!d)
+		return blocked(n, strerrorname_np(errno));
+	closedir(d);
+	return escaped(n, "listed PID 1's fds");
+}
+/* Through the proxy to a service on the host's loopback: the SSRF guard must refuse it. */
+static int a_proxy_host_loopback(const char *n)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(3128)};
+	char req[256], resp[64] = "";
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return blocked(n, strerrorname_np(errno));
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		int e = errno;
+		close(fd);
+		return blocked(n, strerrorname_np(e));
+	}
+	snprintf(req, sizeof req, "GET http://127.0.0.1:%s/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+		 arg ? arg : "22");
+	ssize_t w = write(fd, req, strlen(req));
+	ssize_t r = w > 0 ? read(fd, resp, sizeof resp - 1) : -1;
+	close(fd);
+	if (r <= 0)
+		return blocked(n, "connection closed");
+	resp[r] = 0;
+	if (strncmp(resp, "HTTP/1.1 403", 12) == 0)
+		return blocked(n, "403 from the proxy");
+	return escaped(n, resp);
+}
 static int a_abstract_unix(const char *n)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -508,6 +560,8 @@ static const struct attempt attempts[] = {
 	{"netlink-socket", a_netlink_socket}, {"vsock", a_vsock}, {"tcp-out", a_tcp_out},
 	{"udp-out", a_udp_out}, {"tcp6-out", a_tcp6_out}, {"dns", a_dns},
 	{"host-loopback", a_host_loopback}, {"abstract-unix", a_abstract_unix},
+	{"inherited-fds", a_inherited_fds}, {"pid1-fds", a_pid1_fds},
+	{"proxy-host-loopback", a_proxy_host_loopback},
 	{"env-secret", a_env_secret}, {"setuid-root", a_setuid_root}, {"capabilities", a_caps},
 	{"fork-bomb", a_fork_bomb}, {"memory-bomb", a_memory_bomb}, {"fill-tmp", a_fill_tmp},
 };

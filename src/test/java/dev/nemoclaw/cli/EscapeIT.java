@@ -78,6 +78,9 @@ class EscapeIT {
     EXPECTED.put("dns", Set.of("*"));
     EXPECTED.put("host-loopback", Set.of("ECONNREFUSED", "EACCES"));
     EXPECTED.put("abstract-unix", Set.of("ECONNREFUSED", "EPERM"));
+    EXPECTED.put("inherited-fds", Set.of("only 0-2 open"));
+    EXPECTED.put("pid1-fds", Set.of("EACCES"));
+    EXPECTED.put("proxy-host-loopback", Set.of("403 from the proxy"));
     EXPECTED.put("env-secret", Set.of("absent"));
     EXPECTED.put("capabilities", Set.of("no capabilities"));
     EXPECTED.put("fill-tmp", Set.of("ENOSPC"));
@@ -129,7 +132,7 @@ class EscapeIT {
           - {source: ./ws, target: /sandbox, mode: rw}
         tmpfs: [{target: /tmp, size: 16Mi}]
         resources: {memory: 128Mi, pids: 64, timeout: 5m}
-        network: {mode: none}
+        network: {mode: proxy, unknown: deny}
         """.formatted(name, probeDir));
     return f;
   }
@@ -142,7 +145,7 @@ class EscapeIT {
         "-e", "PROBE_RW=/sandbox", spec.toString(), "--", "/probe/probe"));
     for (String a : attempts) {
       args.add(switch (a) {
-        case "host-loopback" -> a + "=" + hostService.getLocalPort();
+        case "host-loopback", "proxy-host-loopback" -> a + "=" + hostService.getLocalPort();
         case "abstract-unix" -> a + "=" + abstractName;
         default -> a;
       });
