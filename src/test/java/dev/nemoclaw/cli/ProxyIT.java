@@ -77,7 +77,8 @@ class ProxyIT {
     httpsPort = https.getAddress().getPort();
     hosts = work.resolve("hosts");
     Files.writeString(hosts, IP + " origin.test api.origin.test other.test example.com pastebin.com"
-        + " origin.test.evil.test plain.test\n127.0.0.1 loop.test\n");
+        + " origin.test.evil.test plain.test"
+        + " registry.npmjs.org github.com\n127.0.0.1 loop.test\n");
     bigSha256 = sha256OfBig();
     // the sandbox uid must reach the mounted fixtures
     Files.createDirectories(work.resolve("fetch"));
@@ -158,7 +159,16 @@ class ProxyIT {
     return HexFormat.of().formatHex(md.digest());
   }
 
-  static SSLContext tls() throws Exception {
+  static SSLContext tlsContext;
+
+  static synchronized SSLContext tls() throws Exception {
+    if (tlsContext == null) {
+      tlsContext = newTls();
+    }
+    return tlsContext;
+  }
+
+  static SSLContext newTls() throws Exception {
     Path ks = work.resolve("origin.p12");
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool")
         .toString(), "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12",
@@ -421,5 +431,106 @@ class ProxyIT {
     assertEquals("policy_denied", json(line(r, "unknown")).path("error").asText(), r::toString);
     assertTrue(line(r, "binary").startsWith("{\"error\":\"policy_denied\""), r::toString);
     assertEquals("hello from origin GET /w", line(r, "wget")); // the bridge named wget
+  }
+
+  /** A WebSocket echo server on the test address (Netty), for clients inside the sandbox. */
+  static io.netty.channel.Channel wsServer(io.netty.channel.EventLoopGroup g) throws Exception {
+    return new io.netty.bootstrap.ServerBootstrap().group(g)
+        .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+        .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+          @Override
+          protected void initChannel(io.netty.channel.Channel c) {
+            c.pipeline().addLast(new io.netty.handler.codec.http.HttpServerCodec(),
+                new io.netty.handler.codec.http.HttpObjectAggregator(65536),
+                new io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler("/ws"),
+                new io.netty.channel.SimpleChannelInboundHandler<
+                    io.netty.handler.codec.http.websocketx.TextWebSocketFrame>() {
+                  @Override
+                  protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx,
+                      io.netty.handler.codec.http.websocketx.TextWebSocketFrame f) {
+                    ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx
+                        .TextWebSocketFrame("echo: " + f.text()));
+                  }
+                });
+          }
+        }).bind(IP, 0).sync().channel();
+  }
+
+  /** WebSockets through the proxy: Java's client (a CONNECT tunnel) and a forward Upgrade. */
+  @Test
+  void webSocketsCrossTheProxy() throws Exception {
+    var group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+        io.netty.channel.nio.NioIoHandler.newFactory());
+    try {
+      int port = ((InetSocketAddress) wsServer(group).localAddress()).getPort();
+      Files.writeString(work.resolve("fetch/Ws.java"), """
+          import java.net.URI;
+          import java.net.http.*;
+          import java.util.concurrent.*;
+          public class Ws {
+            public static void main(String[] a) throws Exception {
+              var got = new CompletableFuture<String>();
+              var ws = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(URI.create(a[0]),
+                  new WebSocket.Listener() {
+                    public CompletionStage<?> onText(WebSocket w, CharSequence d, boolean last) {
+                      got.complete(d.toString()); return null;
+                    }
+                  }).get(10, TimeUnit.SECONDS);
+              ws.sendText("hi from java", true);
+              System.out.println(got.get(10, TimeUnit.SECONDS));
+            }
+          }
+          """);
+      Files.writeString(work.resolve("fetch/ws.py"), """
+          import base64, os, socket, sys
+          s = socket.create_connection(("127.0.0.1", 3128))
+          key = base64.b64encode(os.urandom(16)).decode()
+          s.sendall(("GET http://plain.test:%s/ws HTTP/1.1\\r\\nHost: plain.test\\r\\nUpgrade: websocket\\r\\n"
+                     "Connection: Upgrade\\r\\nSec-WebSocket-Key: %s\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n"
+                     % (sys.argv[1], key)).encode())
+          head = b""
+          while b"\\r\\n\\r\\n" not in head:
+              head += s.recv(1)
+          print("status:", head.split(b"\\r\\n")[0].decode())
+          msg = b"hi from python"; mask = os.urandom(4)
+          s.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
+          hdr = s.recv(2); body = b""
+          while len(body) < hdr[1]:
+              body += s.recv(hdr[1] - len(body))
+          print("python:", body.decode())
+          """);
+      Cli.Result r = sandbox(spec("px-ws", POLICY.replace("{host: plain.test, ports: [HTTP]}",
+          "{host: plain.test, ports: [HTTP, " + port + "]}")), ("cp /fetch/Ws.java /tmp/ && echo \"java: "
+          + "$(java /tmp/Ws.java ws://plain.test:" + port + "/ws 2>&1 | grep -v Picked)\"; "
+          + "python3 /fetch/ws.py " + port).replace("HTTP", "" + httpPort));
+      assertEquals(0, r.exit(), r::toString);
+      assertEquals("echo: hi from java", line(r, "java"));
+      assertEquals("HTTP/1.1 101 Switching Protocols", line(r, "status"));
+      assertEquals("echo: hi from python", line(r, "python"));
+    } finally {
+      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  /** A preset is enforced like the rules it holds: npm's registry yes, GitHub no. */
+  @Test
+  void presetsAreEnforced() throws Exception {
+    HttpsServer on443 = HttpsServer.create(new InetSocketAddress(IP, 443), 50);
+    on443.setHttpsConfigurator(new HttpsConfigurator(tls()));
+    on443.createContext("/", ProxyIT::serve);
+    on443.start();
+    try {
+      Path f = spec("px-preset", "  presets: [npm]\n");
+      Cli.Result r = sandbox(f, """
+          echo "npm: $(curl -sk https://registry.npmjs.org/demo-preset | head -c 60)"
+          echo "github: $(curl -sk https://github.com/ 2>&1; echo " exit=$?")"
+          """);
+      assertEquals(0, r.exit(), r::toString);
+      assertEquals("hello from origin GET /demo-preset", line(r, "npm"));
+      assertTrue(line(r, "github").contains("exit=56"), r::toString); // CONNECT got a 403
+      assertTrue(r.stderr().contains("egress denied: github.com:443"), r::toString);
+    } finally {
+      on443.stop(0);
+    }
   }
 }
