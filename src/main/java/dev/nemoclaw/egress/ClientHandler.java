@@ -70,6 +70,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     boolean originKeepAlive;
     long up;
     long down;
+    int connectPort;
+    boolean internal;
 
     Exchange(Destination d, Optional<String> method, Optional<String> path, HttpRequest request,
         boolean tunnel, boolean upgrade, boolean keepAlive) {
@@ -270,6 +272,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       case Gatekeeper.Outcome.Unresolvable u -> answer(Responses.error(
           HttpResponseStatus.BAD_GATEWAY, "unresolvable_host", d, u.reason()), "unresolvable");
       case Gatekeeper.Outcome.Go go -> {
+        ex.connectPort = go.port();
+        ex.internal = go.internal();
         if (!ex.tunnel && go.addresses().isEmpty() && origin != null && origin.isActive()) {
           sendHead();
         } else if (go.addresses().isEmpty()) {
@@ -385,7 +389,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             }
           }
         });
-    InetSocketAddress where = new InetSocketAddress(addresses.get(index), ex.destination.port());
+    InetSocketAddress where = new InetSocketAddress(addresses.get(index), ex.connectPort);
     ChannelFuture f = b.connect(where);
     f.addListener((ChannelFutureListener) done -> {
       if (mine != ex || !client.isActive()) {
@@ -450,6 +454,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     HttpHeaders h = r.headers();
     stripHopByHop(h, ex.upgrade);
     h.set(HttpHeaderNames.HOST, ex.destination.hostHeader(80));
+    if (ex.internal) {
+      rt.gate().internalHeaders(ex.destination.host(), peer, h);
+    }
     if (ex.upgrade) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);

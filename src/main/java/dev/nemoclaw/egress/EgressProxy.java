@@ -30,6 +30,8 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -79,7 +81,8 @@ public final class EgressProxy implements AutoCloseable {
     this.group = new MultiThreadIoEventLoopGroup(b.threads, io);
     this.blocking = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("egress-decide-", 0).factory());
-    this.gate = new Gatekeeper(b.policy, b.unknownHandler, b.resolver, b.events, blocking);
+    this.gate = new Gatekeeper(b.policy, b.unknownHandler, b.resolver, b.events, blocking,
+        b.internal);
     Class<? extends SocketChannel> socketClass =
         epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     this.runtime = new ProxyRuntime() {
@@ -116,6 +119,7 @@ public final class EgressProxy implements AutoCloseable {
     private ProxyLimits limits = ProxyLimits.defaults();
     private Resolver resolver = Resolver.system();
     private UnknownHandler unknownHandler = UnknownHandler.denyAtOnce();
+    private final Map<String, InternalService> internal = new HashMap<>();
     private int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private boolean preferEpoll = true;
 
@@ -136,6 +140,12 @@ public final class EgressProxy implements AutoCloseable {
 
     public Builder resolver(Resolver resolver) {
       this.resolver = Objects.requireNonNull(resolver);
+      return this;
+    }
+
+    /** A name the supervisor serves itself ({@link InternalService}). */
+    public Builder internal(InternalService service) {
+      internal.put(service.host(), service);
       return this;
     }
 

@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +29,12 @@ final class Gatekeeper {
   /** What to do with one request. */
   sealed interface Outcome {
     /** Connect to the first of these addresses that accepts (each one checked). */
-    record Go(List<InetAddress> addresses, String rule) implements Outcome {}
+    record Go(List<InetAddress> addresses, String rule, int port, boolean internal)
+        implements Outcome {
+      Go(List<InetAddress> addresses, String rule, int port) {
+        this(addresses, rule, port, false);
+      }
+    }
 
     /** 403 with the contract's body. */
     record Refuse(String rule, String reason, String hint) implements Outcome {}
@@ -43,18 +49,38 @@ final class Gatekeeper {
   private final Consumer<EgressEvent> sink;
   private final ExecutorService blocking;
   private final Set<InetSocketAddress> self = new CopyOnWriteArraySet<>();
+  private final Map<String, InternalService> internal;
 
   Gatekeeper(
       EgressPolicy policy,
       UnknownHandler unknown,
       Resolver resolver,
       Consumer<EgressEvent> sink,
-      ExecutorService blocking) {
+      ExecutorService blocking,
+      Map<String, InternalService> internal) {
+    this.internal = Map.copyOf(internal);
     this.policy = policy;
     this.unknown = unknown;
     this.resolver = resolver;
     this.sink = sink;
     this.blocking = blocking;
+  }
+
+  /** Sets what an internal service is told: its secret headers and who the client is. */
+  void internalHeaders(String host, Peer peer, io.netty.handler.codec.http.HttpHeaders h) {
+    List<String> forged = new ArrayList<>();
+    for (String name : h.names()) {
+      if (name.regionMatches(true, 0, "x-nemoclaw-", 0, 11)) {
+        forged.add(name);
+      }
+    }
+    forged.forEach(h::remove);
+    InternalService s = internal.get(host);
+    if (s != null) {
+      s.headers().forEach(h::set);
+    }
+    peer.pid().ifPresent(p -> h.set("X-Nemoclaw-Peer-Pid", p));
+    peer.exe().ifPresent(x -> h.set("X-Nemoclaw-Peer-Exe", x));
   }
 
   void addSelf(InetSocketAddress bound) {
@@ -75,6 +101,16 @@ final class Gatekeeper {
    */
   CompletionStage<Outcome> decide(
       Destination d, Optional<String> method, Optional<String> path, Peer peer, boolean reuse) {
+    InternalService service = internal.get(d.host());
+    if (service != null) {
+      Outcome o = method.isEmpty()
+          ? new Outcome.Refuse("nemoclaw-internal", d.host() + " speaks plain HTTP only",
+              "use http://" + d.host() + "/... (the proxy variables already send it here)")
+          : new Outcome.Go(List.of(service.target().getAddress()), "nemoclaw " + d.host(),
+              service.target().getPort(), true);
+      record(d, method, path, peer, o);
+      return CompletableFuture.completedFuture(o);
+    }
     EgressRequest request = new EgressRequest(d.host(), d.port(), method, path, peer.exe());
     return CompletableFuture.supplyAsync(() -> policy.decide(request), blocking)
         .thenCompose(decision -> decision instanceof Decision.Unknown u
@@ -104,7 +140,7 @@ final class Gatekeeper {
       }
       case Decision.Allow allow -> {
         if (reuse) {
-          return new Outcome.Go(List.of(), allow.rule());
+          return new Outcome.Go(List.of(), allow.rule(), d.port());
         }
         List<InetAddress> candidates;
         if (d.address().isPresent()) {
@@ -156,7 +192,7 @@ final class Gatekeeper {
       // never hand the connector a name: it would resolve again and could get another answer
       kept.add(a);
     }
-    return kept.isEmpty() ? first : new Outcome.Go(List.copyOf(kept), rule);
+    return kept.isEmpty() ? first : new Outcome.Go(List.copyOf(kept), rule, d.port());
   }
 
   private boolean isSelf(InetAddress a, int port) {
