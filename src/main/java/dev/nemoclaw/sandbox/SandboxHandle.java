@@ -16,6 +16,9 @@ public interface SandboxHandle {
   /** Whether memory/pids/cpu limits hold for this run, and why not if they don't. */
   Limits limits();
 
+  /** Peaks and totals so far (live while it runs; unmeasured without a cgroup). */
+  ResourceUsage usage();
+
   /** Status events so far, in order. */
   List<StatusEvent> events();
 

@@ -242,6 +242,12 @@ final class LinuxSandbox implements SandboxHandle {
 
   /** Sends {@code sig} to the init unless it has already exited. */
   @Override
+  public ResourceUsage usage() {
+    return outcome.isDone() ? outcome.join().resources()
+        : cgroup.map(SandboxCgroup::usage).orElseGet(ResourceUsage::unmeasured);
+  }
+
+  @Override
   public boolean signal(int sig) {
     synchronized (signalLock) {
       if (exited || pid <= 0) {
