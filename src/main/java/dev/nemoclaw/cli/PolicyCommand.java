@@ -1,12 +1,25 @@
 package dev.nemoclaw.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.policy.CompiledPolicy;
 import dev.nemoclaw.policy.Decision;
 import dev.nemoclaw.policy.EgressRequest;
+import dev.nemoclaw.policy.PolicyStore;
+import dev.nemoclaw.policy.Revision;
+import dev.nemoclaw.policy.RevisionJson;
+import dev.nemoclaw.policy.RuleSet;
+import dev.nemoclaw.policy.StoredRule;
+import dev.nemoclaw.spec.AgentSpec;
 import dev.nemoclaw.spec.SpecException;
 import dev.nemoclaw.spec.SpecLoader;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -47,52 +60,189 @@ final class PolicyCommand {
     }
   }
 
-  @Command(name = "show", mixinStandardHelpOptions = true, description = "Print an agent's effective policy.")
+  /** The policy store of sandbox {@code name}: {@code STATE/policies/NAME} (CONTRACT §6). */
+  static PolicyStore store(String name) {
+    return PolicyStore.forSandbox(HostDirs.fromEnvironment().state(), name);
+  }
+
+  /** Runs a store command: bad names are usage errors (2), store problems failures (1). */
+  private static int withStore(String command, String name, StoreCommand body) {
+    PolicyStore store;
+    try {
+      store = store(name);
+    } catch (IllegalArgumentException e) {
+      System.err.println("nemoclaw policy " + command + ": " + e.getMessage());
+      return 2;
+    }
+    try {
+      return body.run(store);
+    } catch (IllegalArgumentException | IOException e) {
+      System.err.println("nemoclaw policy " + command + ": " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private interface StoreCommand {
+    int run(PolicyStore store) throws IOException;
+  }
+
+  @Command(name = "show", mixinStandardHelpOptions = true,
+      description = {"Print the rules operators added to a sandbox's policy (approvals with"
+          + " `always`, `deny --always`, rollbacks), as of the newest revision or --rev N.",
+          "They apply on top of the agent.yaml's network policy; `policy explain` layers them."},
+      footer = {"", "-o json prints {name, revision, rules: {allow: [...], deny: [...]}}, each rule"
+          + " as in docs/policy-store.md."})
   static final class Show implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME") String name;
+    @Parameters(paramLabel = "NAME", description = "the sandbox (its agent.yaml's name)") String name;
     @Option(names = "--rev", paramLabel = "N", description = "this revision (default: the newest)") Integer rev;
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json")
     OutputFormat output;
 
     @Override
     public Integer call() {
-      return NotAvailable.say("policy show");
+      return withStore("show", name, store -> {
+        Optional<Revision> latest = store.latest();
+        int n = rev != null ? rev : latest.map(Revision::number).orElse(0);
+        RuleSet rules = store.at(n);
+        if (output == OutputFormat.json) {
+          ObjectNode o = JsonNodeFactory.instance.objectNode();
+          o.put("name", name);
+          o.put("revision", n);
+          o.set("rules", RevisionJson.toJson(rules));
+          Json.print(o);
+          return 0;
+        }
+        if (n == 0) {
+          System.out.println("# " + name + ": revision 0, no rules added"
+              + (latest.isEmpty() ? " (no revisions in " + store.dir() + ")" : ""));
+          return 0;
+        }
+        Revision r = store.revision(n);
+        System.out.println("# " + name + ": revision " + n + " of "
+            + latest.map(Revision::number).orElse(n) + ", " + r.time() + ", " + r.author()
+            + " via " + r.channel());
+        print("allow", rules.allow());
+        print("deny", rules.deny());
+        return 0;
+      });
+    }
+
+    private static void print(String key, List<? extends StoredRule> rules) {
+      if (rules.isEmpty()) {
+        System.out.println(key + ": []");
+        return;
+      }
+      System.out.println(key + ":");
+      rules.forEach(x -> System.out.println("  - " + x.text() + "   # " + x.name()));
     }
   }
 
-  @Command(name = "history", mixinStandardHelpOptions = true, description = "List an agent's policy revisions.")
+  @Command(name = "history", mixinStandardHelpOptions = true,
+      description = "List a sandbox's policy revisions, oldest first: number, time, author,"
+          + " channel, what changed and why.",
+      footer = {"", "-o json prints an array of {revision, time, author, channel, reason,"
+          + " rollbackTo, added, removed} (docs/policy-store.md)."})
   static final class History implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME") String name;
+    @Parameters(paramLabel = "NAME", description = "the sandbox (its agent.yaml's name)") String name;
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json")
     OutputFormat output;
 
     @Override
     public Integer call() {
-      return NotAvailable.say("policy history");
+      return withStore("history", name, store -> {
+        List<Revision> h = store.history();
+        if (output == OutputFormat.json) {
+          ArrayNode a = JsonNodeFactory.instance.arrayNode();
+          for (Revision r : h) {
+            ObjectNode o = RevisionJson.toJson(r);
+            o.remove("format");
+            o.remove("rules");
+            a.add(o);
+          }
+          Json.print(a);
+          return 0;
+        }
+        if (h.isEmpty()) {
+          System.err.println("nemoclaw policy history: no revisions for " + name + " (in "
+              + store.dir() + "); approvals with `always` and `deny --always` make them");
+          return 0;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"REV", "TIME", "AUTHOR", "CHANNEL", "CHANGES", "REASON"});
+        for (Revision r : h) {
+          rows.add(new String[] {String.valueOf(r.number()), r.time().toString(), r.author(),
+              r.channel(), r.changeSummary(), r.reason()});
+        }
+        table(rows);
+        return 0;
+      });
     }
   }
 
-  @Command(name = "diff", mixinStandardHelpOptions = true, description = "Show what changed between two revisions.")
+  @Command(name = "diff", mixinStandardHelpOptions = true,
+      description = {"Show which added rules differ between two revisions (0: none added):"
+          + " `-` only in R1, `+` only in R2."})
   static final class Diff implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME") String name;
+    @Parameters(index = "0", paramLabel = "NAME", description = "the sandbox") String name;
     @Parameters(index = "1", paramLabel = "R1") int r1;
     @Parameters(index = "2", paramLabel = "R2") int r2;
 
     @Override
     public Integer call() {
-      return NotAvailable.say("policy diff");
+      return withStore("diff", name, store -> {
+        RuleSet a = store.at(r1);
+        RuleSet b = store.at(r2);
+        System.out.println("--- revision " + r1);
+        System.out.println("+++ revision " + r2);
+        RuleSet gone = a.minus(b);
+        RuleSet added = b.minus(a);
+        gone.allow().forEach(x -> line('-', "allow", x));
+        gone.deny().forEach(x -> line('-', "deny", x));
+        added.allow().forEach(x -> line('+', "allow", x));
+        added.deny().forEach(x -> line('+', "deny", x));
+        return 0;
+      });
+    }
+
+    private static void line(char sign, String kind, StoredRule r) {
+      System.out.println(sign + " " + kind + " " + r.text() + "   # " + r.name());
     }
   }
 
   @Command(name = "rollback", mixinStandardHelpOptions = true,
-      description = "Make an earlier revision current again (as a new revision).")
+      description = {"Make an earlier revision's rules current again, as a new revision (history"
+          + " is never rewritten). --to 0 drops every added rule.",
+          "A running sandbox keeps the grants of its session until it restarts."})
   static final class Rollback implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME") String name;
+    @Parameters(paramLabel = "NAME", description = "the sandbox") String name;
     @Option(names = "--to", required = true, paramLabel = "N", description = "the revision to restore") int to;
 
     @Override
     public Integer call() {
-      return NotAvailable.say("policy rollback");
+      return withStore("rollback", name, store -> {
+        Revision r = store.rollback(to, System.getProperty("user.name", "unknown"), "cli");
+        System.out.println(name + ": revision " + r.number() + " restores revision " + to + " ("
+            + r.changeSummary() + ")");
+        return 0;
+      });
+    }
+  }
+
+  /** Left-aligned columns, two spaces apart; the last column is not padded. */
+  static void table(List<String[]> rows) {
+    int cols = rows.get(0).length;
+    int[] w = new int[cols];
+    for (String[] r : rows) {
+      for (int i = 0; i < cols; i++) {
+        w[i] = Math.max(w[i], r[i].length());
+      }
+    }
+    for (String[] r : rows) {
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < cols; i++) {
+        b.append(i == cols - 1 ? r[i] : String.format("%-" + w[i] + "s  ", r[i]));
+      }
+      System.out.println(b.toString().stripTrailing());
     }
   }
 
@@ -100,12 +250,13 @@ final class PolicyCommand {
       description = {
         "Say what the network policy decides for a request, which rule decides, why, what to"
             + " change, and which other rules it shadows.",
-        "Until the policy store exists, FILE is an agent.yaml (with its presets); later it will"
-            + " also take a sandbox NAME.",
+        "FILE is an agent.yaml (with its presets). When the policy store holds revisions for"
+            + " the spec's name (see `policy history NAME`), their added rules are layered on top,"
+            + " as a running sandbox applies them; stderr says which revision.",
         "Without --method/--path the request is a CONNECT tunnel, as HTTPS without inspection is."},
       footer = {"", "Exit codes: 0 allowed; 1 denied, or no rule covers it (network.unknown"
           + " decides: ask or deny); 125 the agent.yaml has errors (printed as `policy validate`"
-          + " prints them).",
+          + " prints them), or its policy store cannot be read.",
           "-o json prints {verdict (allow|deny|unknown), rule, reason, hint (null when allowed),"
           + " inspect}."})
   static final class Explain implements Callable<Integer> {
@@ -130,14 +281,27 @@ final class PolicyCommand {
 
     @Override
     public Integer call() {
-      CompiledPolicy policy;
+      AgentSpec spec;
       try {
-        policy = CompiledPolicy.compile(SpecLoader.load(file, System.getenv()).network());
+        spec = SpecLoader.load(file, System.getenv());
       } catch (SpecException e) {
         e.errors().forEach(err -> System.err.println(err.render()));
         System.err.println("nemoclaw policy explain: " + e.errors().size() + " error(s) in " + file);
         return EXIT_BAD_SPEC;
       }
+      RuleSet added;
+      try {
+        PolicyStore store = store(spec.name());
+        Optional<Revision> latest = store.latest();
+        added = latest.map(Revision::rules).orElse(RuleSet.EMPTY);
+        latest.ifPresent(r -> System.err.println("nemoclaw policy explain: with policy revision "
+            + r.number() + " of " + spec.name() + " (" + r.rules().size() + " added rules, "
+            + store.dir() + ")"));
+      } catch (IOException e) {
+        System.err.println("nemoclaw policy explain: " + e.getMessage());
+        return EXIT_BAD_SPEC;
+      }
+      CompiledPolicy policy = CompiledPolicy.compile(spec.network(), added);
       CompiledPolicy.Explanation x = policy.explain(new EgressRequest(host, port,
           Optional.ofNullable(method), Optional.ofNullable(path), Optional.ofNullable(binary)));
       Decision d = x.decision();

@@ -52,7 +52,18 @@ public final class CompiledPolicy implements EgressPolicy {
     this.ruleCount = ruleCount;
   }
 
+  /** agent.yaml's policy alone (its presets, allow and deny rules). */
   public static CompiledPolicy compile(Network network) {
+    return compile(network, RuleSet.EMPTY);
+  }
+
+  /**
+   * agent.yaml's policy with the rules operators added on top ({@link PolicyStore#current()}):
+   * added allow rules come after agent.yaml's own (an earlier rule still decides first), added
+   * deny rules after {@code network.deny}, and every deny rule still wins over every allow rule.
+   * Added rules are named as {@link StoredRule#name()} says: {@code revision 3 allow[0] HOST}.
+   */
+  public static CompiledPolicy compile(Network network, RuleSet added) {
     List<Rule> rules = new ArrayList<>();
     int order = 0;
     for (Preset p : network.presets()) {
@@ -66,15 +77,22 @@ public final class CompiledPolicy implements EgressPolicy {
       AllowRule r = network.allow().get(i);
       rules.add(Rule.allow(order++, "network.allow[" + i + "] " + r.host().text(), r));
     }
+    for (StoredRule.Allow a : added.allow()) {
+      rules.add(Rule.allow(order++, a.name(), a.rule()));
+    }
+    int denyOrder = 0;
     for (int i = 0; i < network.deny().size(); i++) {
       DenyRule r = network.deny().get(i);
-      rules.add(Rule.deny(i, "network.deny[" + i + "] " + r.host().text(), r));
+      rules.add(Rule.deny(denyOrder++, "network.deny[" + i + "] " + r.host().text(), r));
+    }
+    for (StoredRule.Deny d : added.deny()) {
+      rules.add(Rule.deny(denyOrder++, d.name(), d.rule()));
     }
     return new CompiledPolicy(network.mode() == NetworkMode.NONE, network.unknown(),
         HostIndex.build(rules), rules.size());
   }
 
-  /** How many rules (presets', agent.yaml's allow and deny) were compiled. */
+  /** How many rules (presets', agent.yaml's allow and deny, added ones) were compiled. */
   public int ruleCount() {
     return ruleCount;
   }

@@ -8,6 +8,16 @@ public sealed interface HostPattern {
   /** The pattern as it would be written in agent.yaml. */
   String text();
 
+  /**
+   * A pattern as agent.yaml writes it ({@code api.github.com}, {@code *.github.com},
+   * {@code 10.0.0.1}, {@code 10.0.0.0/8}), checked as strictly as the spec loader does.
+   *
+   * @throws IllegalArgumentException saying what is wrong and what is allowed
+   */
+  static HostPattern parse(String text) {
+    return Values.host(text);
+  }
+
   record Name(String name) implements HostPattern {
     @Override
     public String text() {
