@@ -4,6 +4,7 @@ import dev.nemoclaw.egress.Denials;
 import dev.nemoclaw.egress.EgressEvent;
 import dev.nemoclaw.egress.EgressProxy;
 import dev.nemoclaw.egress.Peer;
+import dev.nemoclaw.egress.UnknownHandler;
 import dev.nemoclaw.policy.EgressPolicy;
 import dev.nemoclaw.sandbox.BridgedConnection;
 import java.io.BufferedWriter;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The egress side of one run: the proxy the sandbox's bridge hands connections to, a log of every
@@ -30,14 +32,23 @@ final class EgressSession implements AutoCloseable {
   private final Denials denials = new Denials();
   private final Optional<BufferedWriter> log;
   private final PrintStream messages;
+  private final Consumer<EgressEvent> also;
 
-  private EgressSession(EgressPolicy policy, Optional<BufferedWriter> log, PrintStream messages) {
+  private EgressSession(EgressPolicy policy, UnknownHandler unknown, Optional<BufferedWriter> log,
+      PrintStream messages, Consumer<EgressEvent> also) {
     this.log = log;
     this.messages = messages;
-    this.proxy = EgressProxy.builder(policy).events(this::onEvent).start();
+    this.also = also;
+    this.proxy = EgressProxy.builder(policy).unknownHandler(unknown).events(this::onEvent)
+        .start();
   }
 
-  static EgressSession start(EgressPolicy policy, Path logFile, PrintStream messages) {
+  /**
+   * @param unknown what happens to destinations no rule covers (the inbox, or refuse at once)
+   * @param also another listener for every event (the control socket's subscribers)
+   */
+  static EgressSession start(EgressPolicy policy, UnknownHandler unknown, Path logFile,
+      PrintStream messages, Consumer<EgressEvent> also) {
     Optional<BufferedWriter> log;
     try {
       Files.createDirectories(logFile.getParent());
@@ -49,7 +60,7 @@ final class EgressSession implements AutoCloseable {
           + "; decisions are still enforced and refusals still reported");
       log = Optional.empty();
     }
-    return new EgressSession(policy, log, messages);
+    return new EgressSession(policy, unknown, log, messages, also);
   }
 
   /** Takes one connection from the sandbox's bridge; the proxy owns the socket from here. */
@@ -65,6 +76,7 @@ final class EgressSession implements AutoCloseable {
 
   private void onEvent(EgressEvent e) {
     denials.accept(e);
+    also.accept(e);
     if (e instanceof EgressEvent.Decided d && d.decision() == EgressEvent.Verdict.DENY) {
       messages.println("nemoclaw: egress denied: " + d.method().map(m -> m + " ").orElse("")
           + d.host() + ":" + d.port() + d.path().orElse("")

@@ -1,0 +1,228 @@
+package dev.nemoclaw.supervisor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nemoclaw.approval.ApprovalJson;
+import dev.nemoclaw.approval.ApprovalRequest;
+import dev.nemoclaw.approval.DecideResult;
+import dev.nemoclaw.approval.Decider;
+import dev.nemoclaw.approval.Inbox;
+import dev.nemoclaw.approval.Verdict;
+import dev.nemoclaw.control.ControlTarget;
+import dev.nemoclaw.egress.EgressEvent;
+import dev.nemoclaw.egress.SsrfGuard;
+import dev.nemoclaw.egress.UnknownHandler;
+import dev.nemoclaw.sandbox.ResourceUsage;
+import dev.nemoclaw.sandbox.SandboxHandle;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * One running sandbox as its operators see it: what the control socket serves (status, the
+ * approval inbox, decisions, stop, events) and how held egress reaches the inbox.
+ */
+final class Session implements ControlTarget {
+  private static final JsonNodeFactory F = JsonNodeFactory.instance;
+  private static final int LOG_LINES = 500;
+
+  private record Subscriber(List<String> topics, Consumer<ObjectNode> listener) {}
+
+  private final String name;
+  private final String backend;
+  private final Instant startedAt = Instant.now();
+  private final Inbox inbox;
+  private final LivePolicy policy;
+  private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+  private final ArrayDeque<String> log = new ArrayDeque<>();
+  private final CompletableFuture<SandboxHandle> handle = new CompletableFuture<>();
+
+  Session(String name, String backend, Inbox inbox, LivePolicy policy) {
+    this.name = name;
+    this.backend = backend;
+    this.inbox = inbox;
+    this.policy = policy;
+    inbox.listen(e -> publish("approvals", ApprovalJson.toJson(e)));
+  }
+
+  Instant startedAt() {
+    return startedAt;
+  }
+
+  void started(SandboxHandle h) {
+    handle.complete(h);
+  }
+
+  /** Held egress goes to the inbox; its answer becomes the proxy's decision. */
+  UnknownHandler unknownHandler() {
+    return (request, unknown, peer) -> {
+      ApprovalRequest r = ApprovalRequest.egress(name, request,
+          peer.pid().map(p -> OptionalLong.of(p.longValue())).orElse(OptionalLong.empty()),
+          ssrfClass(request.host()));
+      return inbox.submit(r).thenApply(res -> res.toDecision());
+    };
+  }
+
+  /** An IP literal of a special-purpose range: decided only one by one, with a warning. */
+  private static boolean ssrfClass(String host) {
+    try {
+      return SsrfGuard.whySpecial(InetAddress.ofLiteral(host)).isPresent();
+    } catch (IllegalArgumentException e) {
+      return false; // a name
+    }
+  }
+
+  private void reloadQuietly() {
+    try {
+      policy.reload();
+    } catch (IOException e) {
+      publishLog("policy reload failed: " + e.getMessage());
+    }
+  }
+
+  void onEgress(EgressEvent e) {
+    try {
+      ObjectNode n = (ObjectNode) new ObjectMapper().readTree(e.toJsonLine());
+      publishLog(e.toJsonLine());
+      n.put("event", "egress");
+      publish("egress", n);
+    } catch (IOException ignored) {
+      // our own JSON: cannot fail
+    }
+  }
+
+  void publishStats() {
+    ObjectNode n = stats();
+    n.put("event", "stats");
+    publish("stats", n);
+  }
+
+  void exited(int code) {
+    ObjectNode n = F.objectNode().put("event", "exit").put("code", code);
+    publishLog("exit " + code);
+    publish("lifecycle", n);
+  }
+
+  private void publishLog(String line) {
+    synchronized (log) {
+      if (log.size() == LOG_LINES) {
+        log.removeFirst();
+      }
+      log.addLast(line);
+    }
+  }
+
+  private void publish(String topic, ObjectNode event) {
+    for (Subscriber s : subscribers) {
+      if (s.topics().contains(topic)) {
+        try {
+          s.listener().accept(event.deepCopy());
+        } catch (RuntimeException ignored) {
+          // a failing subscriber is the server's to drop
+        }
+      }
+    }
+  }
+
+  private ObjectNode stats() {
+    ResourceUsage u = handle.isDone() ? handle.join().usage() : ResourceUsage.unmeasured();
+    ObjectNode n = F.objectNode();
+    n.put("uptimeMs", Duration.between(startedAt, Instant.now()).toMillis());
+    n.put("memoryBytes", u.peakMemoryBytes().orElse(0));
+    n.put("cpuSeconds", u.cpuSeconds().orElse(0));
+    n.put("pids", u.peakPids().orElse(0));
+    return n;
+  }
+
+  // ---------------------------------------------------------------- ControlTarget
+
+  @Override
+  public ObjectNode hello() {
+    return F.objectNode().put("sandbox", name).put("version", 1)
+        .put("pid", ProcessHandle.current().pid())
+        .put("startedAt", startedAt.truncatedTo(ChronoUnit.SECONDS).toString())
+        .put("backend", backend);
+  }
+
+  @Override
+  public ObjectNode status() {
+    ObjectNode n = F.objectNode().put("name", name).put("backend", backend)
+        .put("pid", ProcessHandle.current().pid())
+        .put("startedAt", startedAt.truncatedTo(ChronoUnit.SECONDS).toString());
+    n.setAll(stats());
+    n.put("pending", inbox.pending().size());
+    return n;
+  }
+
+  @Override
+  public List<ObjectNode> approvals() {
+    return inbox.pending().stream().map(ApprovalJson::toJson).toList();
+  }
+
+  @Override
+  public ObjectNode decide(String approval, String verdict, Duration ttl, int uses,
+      String channel, String user) throws ControlError {
+    Verdict v;
+    try {
+      v = Verdict.parse(verdict, Optional.ofNullable(ttl),
+          uses > 0 ? OptionalInt.of(uses) : OptionalInt.empty());
+    } catch (IllegalArgumentException e) {
+      throw new ControlError("bad_request", e.getMessage(), F.objectNode());
+    }
+    DecideResult r = inbox.decide(approval, v, new Decider(user, channel, Instant.now()));
+    return switch (r) {
+      case DecideResult.Decided d -> {
+        if (verdict.equals("always") || verdict.equals("deny-always")) {
+          reloadQuietly(); // the new revision applies to the next request already
+        }
+        yield ApprovalJson.toJson(d);
+      }
+      case DecideResult.AlreadyDecided a -> throw new ControlError("already_decided",
+          approval + " was already decided: " + a.verdict().wire() + " by " + a.decider().user()
+              + " via " + a.decider().channel(), ApprovalJson.toJson(a));
+      case DecideResult.NotFound nf -> throw new ControlError("unknown_approval",
+          "no pending approval " + approval + " in " + name, F.objectNode());
+      case DecideResult.PersistFailed pf -> throw new ControlError("persist_failed",
+          "could not store the rule, so nothing was decided: " + pf.cause().getMessage(),
+          F.objectNode());
+      case DecideResult.BulkRefused b -> throw new ControlError("bulk_refused",
+          approval + " is an SSRF-class destination: decide it on its own", F.objectNode());
+    };
+  }
+
+  @Override
+  public void stop(Duration grace) {
+    handle.thenAccept(h -> Thread.ofVirtual().start(() -> {
+      try {
+        h.stop(grace);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+  }
+
+  @Override
+  public List<String> recentLog() {
+    synchronized (log) {
+      return List.copyOf(log);
+    }
+  }
+
+  @Override
+  public AutoCloseable subscribe(List<String> topics, Consumer<ObjectNode> listener) {
+    Subscriber s = new Subscriber(List.copyOf(topics), listener);
+    subscribers.add(s);
+    return () -> subscribers.remove(s);
+  }
+}
