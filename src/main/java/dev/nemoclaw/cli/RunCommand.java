@@ -17,56 +17,80 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(
-    name = "run",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Build the sandbox that FILE describes, run the agent in it, stream its output and return its"
-          + " exit code.",
-      "",
-      "Exit codes: the agent's own; 124 timeout; 125 nemoclaw failed before the agent started;"
-          + " 126 command not executable; 127 command not found; 128+N killed by signal N."
-    })
+/**
+ * {@code nemoclaw run}. Its options are declared in {@link #model}, with picocli's programmatic
+ * API rather than annotations: every sandbox start parses them, and reflecting over annotations
+ * costs tens of milliseconds there (see {@link Main}).
+ */
 final class RunCommand implements Callable<Integer> {
   static final int EXIT_FAILED_TO_START = 125;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the agent.yaml")
   Path file;
-
-  @Parameters(index = "1..*", paramLabel = "CMD",
-      description = "after --: run this instead of the spec's command")
   List<String> command;
-
-  @Option(names = "--ci",
-      description = "never ask: unknown destinations are denied at once (implied by CI=true)")
   boolean ci;
-
-  @Option(names = "--tui", description = "show the approvals pane beside the agent's output")
   boolean tui;
-
-  @Option(names = {"-d", "--detach"}, description = "start in the background; see `nemoclaw ps`")
   boolean detach;
-
-  @Option(names = "--report", paramLabel = "OUT.json", description = "write the run report here")
   Path report;
-
-  @Option(names = "--backend", paramLabel = "B", description = "native (default) or docker")
   String backend;
-
-  @Option(names = "--name", paramLabel = "N", description = "the sandbox's name (default: the spec's)")
   String name;
-
-  @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "an extra plain variable inside")
   Map<String, String> env;
-
-  @Option(names = "--dry-run",
-      description = "print the fully resolved plan as JSON, with the protections active on this host;"
-          + " start nothing")
   boolean dryRun;
+
+  /** The command's model; parsing fills the fields of a new RunCommand, which then runs. */
+  static CommandSpec model() {
+    RunCommand c = new RunCommand();
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(c).name("run");
+    spec.usageMessage().description(
+        "Build the sandbox that FILE describes, run the agent in it, stream its output and return"
+            + " its exit code.",
+        "",
+        "Exit codes: the agent's own; 124 timeout; 125 nemoclaw failed before the agent started;"
+            + " 126 command not executable; 127 command not found; 128+N killed by signal N.");
+    Binding<Path> file = new Binding<>(() -> c.file, v -> c.file = v);
+    spec.addPositional(PositionalParamSpec.builder().index("0").paramLabel("FILE")
+        .type(Path.class).required(true).description("the agent.yaml")
+        .getter(file).setter(file).build());
+    Binding<List<String>> cmd = new Binding<>(() -> c.command, v -> c.command = v);
+    spec.addPositional(PositionalParamSpec.builder().index("1..*").paramLabel("CMD")
+        .type(List.class).auxiliaryTypes(String.class).arity("0..1")
+        .description("after --: run this instead of the spec's command")
+        .getter(cmd).setter(cmd).build());
+    option(spec, new Binding<Boolean>(() -> c.ci, v -> c.ci = v), Boolean.TYPE, null,
+        "never ask: unknown destinations are denied at once (implied by CI=true)", "--ci");
+    option(spec, new Binding<Boolean>(() -> c.tui, v -> c.tui = v), Boolean.TYPE, null,
+        "show the approvals pane beside the agent's output", "--tui");
+    option(spec, new Binding<Boolean>(() -> c.detach, v -> c.detach = v), Boolean.TYPE, null,
+        "start in the background; see `nemoclaw ps`", "-d", "--detach");
+    option(spec, new Binding<Path>(() -> c.report, v -> c.report = v), Path.class, "OUT.json",
+        "write the run report here", "--report");
+    option(spec, new Binding<String>(() -> c.backend, v -> c.backend = v), String.class, "B",
+        "native (default) or docker", "--backend");
+    option(spec, new Binding<String>(() -> c.name, v -> c.name = v), String.class, "N",
+        "the sandbox's name (default: the spec's)", "--name");
+    Binding<Map<String, String>> env = new Binding<>(() -> c.env, v -> c.env = v);
+    spec.addOption(OptionSpec.builder("-e", "--env").paramLabel("K=V")
+        .type(Map.class).auxiliaryTypes(String.class, String.class)
+        .description("an extra plain variable inside").getter(env).setter(env).build());
+    option(spec, new Binding<Boolean>(() -> c.dryRun, v -> c.dryRun = v), Boolean.TYPE, null,
+        "print the fully resolved plan as JSON, with the protections active on this host;"
+            + " start nothing", "--dry-run");
+    Main.addStandardHelpOptions(spec);
+    return spec;
+  }
+
+  private static void option(CommandSpec spec, Binding<?> binding, Class<?> type, String label,
+      String description, String... names) {
+    OptionSpec.Builder b = OptionSpec.builder(names).type(type).description(description)
+        .initialValue(binding.get()).getter(binding).setter(binding);
+    if (label != null) {
+      b.paramLabel(label);
+    }
+    spec.addOption(b.build());
+  }
 
   @Override
   public Integer call() throws Exception {

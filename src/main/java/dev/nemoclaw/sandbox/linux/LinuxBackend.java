@@ -1,5 +1,6 @@
 package dev.nemoclaw.sandbox.linux;
 
+import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.host.Install;
 import dev.nemoclaw.sandbox.Backend;
 import dev.nemoclaw.sandbox.LaunchOptions;
@@ -7,6 +8,7 @@ import dev.nemoclaw.sandbox.Limits;
 import dev.nemoclaw.sandbox.SandboxException;
 import dev.nemoclaw.sandbox.SandboxHandle;
 import dev.nemoclaw.sandbox.SandboxPlan;
+import dev.nemoclaw.sandbox.seccomp.SeccompCache;
 import dev.nemoclaw.sandbox.seccomp.SeccompFilter;
 import dev.nemoclaw.sandbox.seccomp.SeccompProfile;
 import dev.nemoclaw.sandbox.seccomp.SeccompProfileException;
@@ -19,16 +21,17 @@ import java.util.Optional;
  */
 public final class LinuxBackend implements Backend {
   private final Cgroups cgroups;
-  private final SeccompProfile.Host host;
+  private final SeccompCache seccomp;
 
-  public LinuxBackend(Cgroups cgroups, SeccompProfile.Host host) {
+  public LinuxBackend(Cgroups cgroups, SeccompCache seccomp) {
     this.cgroups = cgroups;
-    this.host = host;
+    this.seccomp = seccomp;
   }
 
-  /** For this machine: its cgroup hierarchy and architecture. */
+  /** For this machine: its cgroup hierarchy and architecture, filters cached in the state dir. */
   public static LinuxBackend forThisHost() {
-    return new LinuxBackend(Cgroups.detect(), SeccompProfile.Host.current());
+    return new LinuxBackend(Cgroups.detect(), new SeccompCache(
+        HostDirs.fromEnvironment().state().resolve("seccomp"), SeccompProfile.Host.current()));
   }
 
   @Override
@@ -45,7 +48,7 @@ public final class LinuxBackend implements Backend {
       throws SandboxException {
     SeccompFilter filter;
     try {
-      filter = SeccompProfile.load(plan.security().seccompProfile(), host);
+      filter = seccomp.load(plan.security().seccompProfile());
     } catch (SeccompProfileException e) {
       throw new SandboxException("seccomp", e.getMessage(), e);
     }

@@ -8,6 +8,9 @@ import dev.nemoclaw.sandbox.seccomp.SeccompFilter.ArgCondition;
 import dev.nemoclaw.sandbox.seccomp.SeccompFilter.Rule;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +32,6 @@ import java.util.Set;
  * {@code excludes} silently ignored would widen the filter.
  */
 public final class SeccompProfile {
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
   private static final int EPERM = 1;
 
   private static final Set<String> TOP_KEYS = Set.of("defaultAction", "defaultErrnoRet",
@@ -113,10 +115,24 @@ public final class SeccompProfile {
   }
 
   public static SeccompFilter load(Path file, Host host) throws SeccompProfileException {
+    return parse(read(file), file, host);
+  }
+
+  /** The profile's bytes, or the error {@link #load} gives for an unreadable file. */
+  static byte[] read(Path file) throws SeccompProfileException {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new SeccompProfileException(file + ": cannot read the seccomp profile: " + e, e);
+    }
+  }
+
+  /** {@code bytes} read from {@code file}: strict UTF-8, as {@link Files#readString} decodes. */
+  static SeccompFilter parse(byte[] bytes, Path file, Host host) throws SeccompProfileException {
     String text;
     try {
-      text = Files.readString(file);
-    } catch (IOException e) {
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
       throw new SeccompProfileException(file + ": cannot read the seccomp profile: " + e, e);
     }
     return parse(text, file.toString(), host);
@@ -137,6 +153,10 @@ public final class SeccompProfile {
 
   /** One parse: carries the file name into every message. */
   private static final class Reader {
+    // here, not in SeccompProfile: Host.current() must not start Jackson (~30 ms) when a run
+    // takes its filter from the SeccompCache
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
     private final String source;
     private final Host host;
 
