@@ -101,7 +101,8 @@ public final class TermModel {
   public record LogLine(Instant at, String text) {}
 
   /** A decision the UI should send: {@link TermFeed#decide}, then report back. */
-  public record DecisionRequest(String sandbox, String approval, String verdict, String target) {}
+  public record DecisionRequest(String sandbox, String approval, String verdict, String target,
+      Optional<String> rule) {}
 
   /** One frame's worth of state. Lists are immutable and already in display order. */
   public record View(List<Sandbox> sandboxes, List<Approval> approvals, List<Egress> network,
@@ -473,7 +474,7 @@ public final class TermModel {
     approvals.put(a.key(), withDeciding(withFresh(a, false), Optional.of(verdict)));
     notice = Optional.of(new Notice("Sending " + verdict + " for " + a.sandbox() + " "
         + a.target() + "…", false));
-    return Optional.of(new DecisionRequest(a.sandbox(), a.id(), verdict, a.target()));
+    return Optional.of(new DecisionRequest(a.sandbox(), a.id(), verdict, a.target(), a.rule()));
   }
 
   /** The decide call returned its result. */
@@ -481,7 +482,7 @@ public final class TermModel {
     List<String> before = approvalKeys();
     List<String> sbBefore = List.copyOf(sandboxes.keySet());
     List<String> netBefore = egressKeys();
-    Approval a = approvals.remove(Approval.key(r.sandbox(), r.approval()));
+    approvals.remove(Approval.key(r.sandbox(), r.approval()));
     String verdict = result.path("verdict").asText(r.verdict());
     String text = r.sandbox() + ": " + r.target() + " → " + verdict;
     if (result.hasNonNull("by")) {
@@ -490,10 +491,9 @@ public final class TermModel {
     }
     notice = Optional.of(new Notice("✓ " + text, false));
     log(result, text);
-    if (a != null && a.rule().isPresent()
-        && (verdict.equals("always") || verdict.equals("deny-always"))) {
+    if (r.rule().isPresent() && (verdict.equals("always") || verdict.equals("deny-always"))) {
       rulesAdded.addFirst(r.sandbox() + ": " + (verdict.equals("always") ? "allow " : "deny ")
-          + a.rule().get());
+          + r.rule().get());
     }
     // we decided it: moving off it is expected, not a surprise to guard against
     reselect(before, sbBefore, netBefore, true);
