@@ -309,7 +309,8 @@ public final class TermUi {
       sbHeight = 0; // a tiny terminal: only the inbox, which must never be pushed off screen
     }
     int rest = avail - sbHeight;
-    int apHeight = Math.max(Math.min(rest, 2), (rest * 11 + 19) / 20);
+    // the inbox takes what it needs (at least 4 rows, at most ~55%); the live feed the rest
+    int apHeight = Math.min(rest, Math.min(Math.max(5, v.pending() + 1), (rest * 11 + 19) / 20));
     int netHeight = rest - apHeight;
     if (netHeight < 2) {
       apHeight = rest;
@@ -338,7 +339,7 @@ public final class TermUi {
   private void sandboxes(Painter p, View v, int row, int height) {
     boolean focused = v.focus() == Pane.SANDBOXES;
     title(p, row, "Sandboxes (" + v.sandboxes().size() + ")", "", focused);
-    int nameW = Math.clamp(p.width - 52, 8, 30);
+    int nameW = Math.clamp(p.width - 56, 8, 30);
     p.line(row + 1, "  " + Text.fit("NAME", nameW) + " " + right("UPTIME", 8) + " "
         + right("CPU", 6) + " " + right("MEM", 7) + " " + right("PIDS", 5) + " "
         + right("PENDING", 8) + "  STATE", theme.label());
@@ -383,8 +384,8 @@ public final class TermUi {
           + " bell.", theme.dim());
       return;
     }
-    int sbW = p.width >= 100 ? 16 : 12;
-    int binW = p.width >= 100 ? 26 : p.width >= 60 ? 16 : 0;
+    int sbW = p.width >= 100 ? 16 : p.width >= 72 ? 12 : 10;
+    int binW = p.width >= 100 ? 26 : p.width >= 72 ? 16 : 0;
     int fixed = 2 + 4 + sbW + 1 + 6 + 1 + 1 + (binW > 0 ? binW + 1 : 0) + 5 + 1 + 7;
     int targetW = Math.max(6, p.width - fixed);
     List<String> keys = v.approvals().stream().map(Approval::key).toList();
@@ -398,7 +399,7 @@ public final class TermUi {
           .orElseGet(() -> a.expiresAt().map(e -> expiry(e, now)).orElse(""));
       String line = (sel ? "› " : "  ") + (a.fresh() ? "NEW " : "    ") + Text.fit(a.sandbox(), sbW)
           + " " + Text.fit(kind(a.kind()), 6) + " " + Text.fit(target, targetW) + " "
-          + (binW > 0 ? Text.fit(a.binary().orElse("?"), binW) + " " : "")
+          + (binW > 0 ? Text.fit(binary(a.binary(), binW), binW) + " " : "")
           + right("×" + a.hits(), 5) + " " + right(when, 7);
       Style st = a.warning().isPresent() ? theme.denied()
           : a.fresh() ? theme.fresh() : theme.normal();
@@ -418,7 +419,7 @@ public final class TermUi {
       return;
     }
     int sbW = p.width >= 100 ? 12 : 8;
-    int binW = p.width >= 100 ? 22 : 14;
+    int binW = p.width >= 100 ? 22 : 10;
     int ruleW = p.width >= 100 ? 28 : 14;
     int fixed = 2 + 8 + 1 + 5 + 1 + sbW + 1 + 1 + binW + 1 + ruleW;
     int targetW = Math.max(6, p.width - fixed);
@@ -435,7 +436,7 @@ public final class TermUi {
       int r = row + 1 + i;
       p.line(r, (sel ? "› " : "  ") + Text.fit(time, 8) + " " + Text.fit("", 5) + " "
           + Text.fit(e.sandbox(), sbW) + " " + Text.fit(target, targetW) + " "
-          + Text.fit(e.binary().orElse("?"), binW) + " "
+          + Text.fit(binary(e.binary(), binW), binW) + " "
           + Text.fit(e.rule().or(() -> e.reason()).orElse(""), ruleW), base);
       p.put(11, r, e.allowed() ? "ALLOW" : "DENY ",
           merge(e.allowed() ? theme.allowed() : theme.denied(), base, false));
@@ -482,8 +483,7 @@ public final class TermUi {
       }
     }
     if (row + 1 < bottom) {
-      p.line(row + 1, " o once · s this session · a always (adds the rule above) · d deny ·"
-          + " D deny always", theme.dim());
+      p.line(row + 1, " o once · s session · a always (adds the rule above) · d deny · D deny always", theme.dim());
     }
   }
 
@@ -575,6 +575,12 @@ public final class TermUi {
 
   private static String expiry(Instant e, Instant now) {
     return now.isBefore(e) ? Text.duration(Duration.between(now, e)) : "now";
+  }
+
+  /** The whole path when it fits, else its last element (the detail view has the whole). */
+  private static String binary(Optional<String> path, int width) {
+    String b = path.orElse("?");
+    return Text.width(b) <= width ? b : b.substring(b.lastIndexOf('/') + 1);
   }
 
   private static String kind(String kind) {
