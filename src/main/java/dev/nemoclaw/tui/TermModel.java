@@ -175,7 +175,8 @@ public final class TermModel {
   /** Applies one feed event. Unknown events and malformed fields are ignored, never fatal. */
   public synchronized void apply(ObjectNode e) {
     String event = e.path("event").asText("");
-    String sb = e.path("sandbox").asText("");
+    // the feed adds "sandbox"; an Approval names its sandbox too
+    String sb = e.path("sandbox").asText(e.path("approval").path("sandbox").asText(""));
     List<String> before = approvalKeys();
     List<String> sbBefore = List.copyOf(sandboxes.keySet());
     List<String> netBefore = egressKeys();

@@ -277,6 +277,15 @@ class TermModelTest {
   }
 
   @Test
+  void anApprovalEventWithoutTheFeedsSandboxFieldUsesTheApprovalsOwn() {
+    m.apply(up("a"));
+    ObjectNode e = newApproval(approval("a", "x1", "one.example", 1));
+    e.remove("sandbox");
+    m.apply(e);
+    assertEquals(Optional.of("a/x1"), selected());
+  }
+
+  @Test
   void malformedEventsAreIgnored() {
     m.apply(JSON.createObjectNode().put("event", "approval.new").put("sandbox", "a"));
     m.apply(JSON.createObjectNode().put("event", "nonsense"));

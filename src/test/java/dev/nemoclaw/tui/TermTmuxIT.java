@@ -48,7 +48,7 @@ class TermTmuxIT {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String script = "'" + java + "' -cp '" + cp + "' dev.nemoclaw.tui.FakeTermMain '" + decisions
         + "' '" + pidFile + "'; echo \"exit=$?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon';"
-        + " sleep 600";
+        + " echo tty-checked; sleep 600";
     tmux("new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", "-e", "LANG=C.UTF-8",
         "-e", "NO_COLOR=", "sh", "-c", script);
     awaitScreen(s -> s.contains("api.example.com:443"), "the pending approval");
@@ -76,7 +76,8 @@ class TermTmuxIT {
     assertFalse(after.equals(before));
 
     tmux("send-keys", "-t", SESSION, "q");
-    String end = awaitScreen(s -> s.contains("exit=0"), "the TUI's exit");
+    String end = awaitScreen(
+        s -> s.contains("exit=0") && s.contains("tty-checked"), "the TUI's exit");
     assertTrue(end.lines().anyMatch(l -> l.equals("icanon")), "the tty is cooked again:\n" + end);
     assertFalse(end.contains("Approvals ("), "the alternate screen is gone:\n" + end);
   }
@@ -84,7 +85,8 @@ class TermTmuxIT {
   @Test
   void ctrlCQuitsCleanly() throws Exception {
     tmux("send-keys", "-t", SESSION, "C-c");
-    String end = awaitScreen(s -> s.contains("exit=0"), "the TUI's exit");
+    String end = awaitScreen(
+        s -> s.contains("exit=0") && s.contains("tty-checked"), "the TUI's exit");
     assertTrue(end.lines().anyMatch(l -> l.equals("icanon")), end);
     assertFalse(Files.exists(decisions), "Ctrl-C decides nothing");
   }
@@ -93,7 +95,8 @@ class TermTmuxIT {
   void sigtermRestoresTheTerminal() throws Exception {
     long pid = Long.parseLong(Files.readString(pidFile).strip());
     ProcessHandle.of(pid).orElseThrow().destroy(); // SIGTERM
-    String end = awaitScreen(s -> s.contains("exit=143"), "the TUI's exit");
+    String end = awaitScreen(
+        s -> s.contains("exit=143") && s.contains("tty-checked"), "the TUI's exit");
     assertTrue(end.lines().anyMatch(l -> l.equals("icanon")), "the tty is cooked again:\n" + end);
     assertFalse(end.contains("Approvals ("), "the alternate screen is gone:\n" + end);
   }
