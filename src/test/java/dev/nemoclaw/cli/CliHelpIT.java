@@ -39,9 +39,18 @@ class CliHelpIT {
 
   @Test
   void unbuiltCommandSaysSoAndExits2() throws Exception {
-    Cli.Result r = Cli.run("term");
+    Cli.Result r = Cli.run("report", "hello", "--format", "md");
     assertEquals(2, r.exit(), r::toString);
     assertTrue(r.stderr().contains("not available yet"), r::toString);
+    assertEquals("", r.stdout());
+  }
+
+  @Test
+  void termWithoutATerminalSaysWhatToUseInstead() throws Exception {
+    Cli.Result r = Cli.run("term");
+    assertEquals(1, r.exit(), r::toString);
+    assertTrue(r.stderr().contains("needs a terminal"), r::toString);
+    assertTrue(r.stderr().contains("nemoclaw approvals"), r::toString);
     assertEquals("", r.stdout());
   }
 
