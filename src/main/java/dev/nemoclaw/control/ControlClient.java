@@ -54,7 +54,17 @@ public final class ControlClient implements AutoCloseable {
 
   private static SocketChannel open(Path socket) throws IOException {
     try {
-      return SocketChannel.open(UnixDomainSocketAddress.of(socket));
+      // a full listen backlog answers EAGAIN rather than making connect wait: wait here instead
+      for (int attempt = 0; ; attempt++) {
+        try {
+          return SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        } catch (java.net.SocketException e) {
+          if (attempt >= 100 || !String.valueOf(e.getMessage()).contains("temporarily unavailable")) {
+            throw e;
+          }
+          sleep(20);
+        }
+      }
     } catch (ConnectException e) {
       throw new ConnectException("nothing listens at " + socket + " (the sandbox has stopped?)");
     } catch (IOException e) {
@@ -64,6 +74,15 @@ public final class ControlClient implements AutoCloseable {
 
   public Path socket() {
     return socket;
+  }
+
+  private static void sleep(long ms) throws IOException {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while connecting");
+    }
   }
 
   /**

@@ -91,7 +91,7 @@ public final class ControlServer implements AutoCloseable {
     Path tmp = dir.resolve(".bind-" + HexFormat.of().formatHex(rnd) + ".sock");
     ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
-      ch.bind(UnixDomainSocketAddress.of(tmp), 64);
+      ch.bind(UnixDomainSocketAddress.of(tmp), 512);
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
       UserPrincipal self = Files.getOwner(tmp, LinkOption.NOFOLLOW_LINKS);
       Files.move(tmp, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -255,11 +255,35 @@ public final class ControlServer implements AutoCloseable {
       }
       user = peer.user().getName();
       if (!peer.user().equals(self) && !peer.user().equals(root)) {
+        String who = self.equals(root) ? "root" : "its owner (" + self.getName() + ") and root";
         lines.write(error(null, "forbidden", "user " + user
-            + " may not control this sandbox; only its owner (" + self.getName() + ") and root may"));
+            + " may not control this sandbox; only " + who + " may"));
+        refuse();
         return false;
       }
       return true;
+    }
+
+    /**
+     * Ends a refused connection with a clean end of stream: closing with its request still unread
+     * would reset the connection before the peer reads why.
+     */
+    private void refuse() throws IOException {
+      ch.shutdownOutput();
+      Thread.ofVirtual().start(() -> {
+        sleep(Duration.ofSeconds(1));
+        shutdown();
+      });
+      java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(4096);
+      long total = 0;
+      while (total < MAX_LINE) {
+        sink.clear();
+        int n = ch.read(sink);
+        if (n < 0) {
+          break;
+        }
+        total += n;
+      }
     }
 
     private void handle(String line) throws IOException {
