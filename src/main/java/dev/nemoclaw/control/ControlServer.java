@@ -128,7 +128,7 @@ public final class ControlServer implements AutoCloseable {
 
   /** True when something accepts connections at {@code socket}. */
   static boolean answers(Path socket) {
-    try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+    try (SocketChannel _ = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
       return true;
     } catch (ConnectException | NoSuchFileException e) {
       return false;

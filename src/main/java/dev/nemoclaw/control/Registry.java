@@ -105,7 +105,7 @@ public final class Registry {
    */
   public Registration register(Entry e) throws IOException {
     ControlServer.privateDir(dir);
-    try (var lock = lock()) {
+    try (var _ = lock()) {
       Optional<Entry> old = read(entryFile(e.name()));
       if (old.isPresent() && old.get().pid() != e.pid() && live(old.get())) {
         throw new NameInUseException(old.get());
@@ -189,7 +189,7 @@ public final class Registry {
 
   /** Removes a stale entry and its socket, unless a new run replaced it meanwhile. */
   private void sweep(String name, Optional<Entry> seen) {
-    try (var lock = lock()) {
+    try (var _ = lock()) {
       Optional<Entry> now = read(entryFile(name));
       if (!now.equals(seen)) {
         return;
@@ -320,7 +320,7 @@ public final class Registry {
         return;
       }
       closed = true;
-      try (var lock = lock()) {
+      try (var _ = lock()) {
         Optional<Entry> now = read(entryFile(entry.name()));
         if (now.isPresent() && now.get().pid() == entry.pid()
             && now.get().startedAt().equals(entry.startedAt())) {
