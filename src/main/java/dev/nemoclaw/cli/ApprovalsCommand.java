@@ -1,5 +1,15 @@
 package dev.nemoclaw.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nemoclaw.control.ControlTarget;
+import dev.nemoclaw.control.Fleet;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,19 +27,101 @@ import picocli.CommandLine.Parameters;
 final class ApprovalsCommand {
   enum Scope { once, session, always }
 
+  static final String DECIDE_EXIT = "Exit codes: 0 decided; 1 already decided (who won is"
+      + " printed), no such pending request (the pending ids are printed), or refused by the"
+      + " sandbox; 2 usage error.";
+
   @Command(name = "list", mixinStandardHelpOptions = true,
-      description = "Pending requests: id, sandbox, kind, host, port, binary, method, path, hits, age.")
+      description = "Pending requests, newest first: id, sandbox, kind, destination, binary, hits, age.",
+      footer = {"", "-o json: an array of {id, sandbox, kind, host, port, binary, method, path,"
+          + " detail, hits, createdAt, ...} (CONTRACT §4, docs/control-protocol.md).",
+          "Exit codes: 0 listed (even if none are pending); 2 usage error."})
   static final class List implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, description = "text (default) or json", defaultValue = "text")
     OutputFormat output;
 
     @Override
     public Integer call() {
-      return NotAvailable.say("approvals list");
+      Fleet.Pending p = Fleet.fromEnvironment().approvals();
+      for (Fleet.Answer f : p.failures()) {
+        Human.say(f.entry().name() + " did not answer: " + f.error().orElse("?"));
+      }
+      if (output == OutputFormat.json) {
+        ArrayNode a = new ObjectMapper().createArrayNode();
+        p.items().forEach(a::add);
+        Json.print(a);
+        return 0;
+      }
+      if (p.items().isEmpty()) {
+        Human.say("nothing is pending");
+        return 0;
+      }
+      var rows = new ArrayList<java.util.List<String>>();
+      Instant now = Instant.now();
+      for (ObjectNode i : p.items()) {
+        String dest = i.path("host").asText("") + (i.hasNonNull("port") ? ":" + i.get("port").asText() : "");
+        if (i.hasNonNull("method")) {
+          dest = i.get("method").asText() + " " + dest + i.path("path").asText("");
+        }
+        if (dest.isBlank()) {
+          dest = i.path("detail").asText("");
+        }
+        if (i.hasNonNull("warning")) {
+          dest = dest + "  (!) " + i.get("warning").asText();
+        }
+        String age;
+        try {
+          age = Human.age(Duration.between(Instant.parse(i.path("createdAt").asText()), now));
+        } catch (RuntimeException e) {
+          age = "?";
+        }
+        rows.add(java.util.List.of(i.path("id").asText(), i.path("sandbox").asText(),
+            i.path("kind").asText(), i.hasNonNull("binary") ? i.get("binary").asText() : "-",
+            i.path("hits").asText("1"), age, dest));
+      }
+      System.out.print(Human.table(
+          java.util.List.of("ID", "SANDBOX", "KIND", "BINARY", "HITS", "AGE", "DESTINATION"), rows));
+      return 0;
     }
   }
 
-  @Command(name = "approve", mixinStandardHelpOptions = true, description = "Allow a pending request.")
+  /** Decides through the fleet and reports the outcome; the exit code of approve and deny. */
+  static int decide(String id, String verdict, Duration ttl, int uses, OutputFormat output,
+      String done) {
+    try {
+      ObjectNode r = Fleet.fromEnvironment().decide(id, verdict, ttl, uses, "cli");
+      if (output == OutputFormat.json) {
+        Json.print(r);
+      } else {
+        System.out.println(done + " " + id + " in " + r.path("sandbox").asText() + " ("
+            + r.path("verdict").asText() + ")");
+      }
+      return 0;
+    } catch (ControlTarget.ControlError e) {
+      JsonNode d = e.details() == null ? new ObjectMapper().createObjectNode() : e.details();
+      switch (e.code()) {
+        case "already_decided" -> Human.say(id + " was already decided: "
+            + d.path("verdict").asText("?") + " by " + d.path("by").asText("?") + " via "
+            + d.path("channel").asText("?") + " at " + d.path("at").asText("?")
+            + (d.hasNonNull("sandbox") ? " (" + d.get("sandbox").asText() + ")" : ""));
+        case "unknown_approval" -> {
+          var ids = new ArrayList<String>();
+          d.path("pending").forEach(n -> ids.add(n.asText()));
+          Human.say(e.getMessage() + "; " + (ids.isEmpty() ? "nothing is pending"
+              : "pending: " + String.join(", ", ids)));
+          d.path("unreachable").forEach(n -> Human.say("did not answer: " + n.asText()));
+        }
+        default -> Human.say("cannot decide " + id + ": " + e.getMessage() + " (" + e.code() + ")");
+      }
+      return 1;
+    } catch (IOException e) {
+      Human.say("cannot decide " + id + ": " + e.getMessage());
+      return 1;
+    }
+  }
+
+  @Command(name = "approve", mixinStandardHelpOptions = true, description = "Allow a pending request.",
+      footer = {"", DECIDE_EXIT})
   static final class Approve implements Callable<Integer> {
     @Parameters(paramLabel = "ID", description = "the request's id (see `approvals list`)")
     String id;
@@ -39,19 +131,31 @@ final class ApprovalsCommand {
             + "always: a new policy revision")
     Scope scope;
 
-    @Option(names = "--ttl", paramLabel = "D", description = "the grant expires after this duration")
-    String ttl;
+    @Option(names = "--ttl", paramLabel = "D", converter = DurationConverter.class,
+        description = "the grant expires after this duration, e.g. 10m")
+    Duration ttl;
 
     @Option(names = "--uses", paramLabel = "N", description = "the grant is spent after N uses")
     Integer uses;
 
+    @Option(names = {"-o", "--output"}, description = "text (default) or json (the decision)",
+        defaultValue = "text")
+    OutputFormat output;
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
-      return NotAvailable.say("approvals approve");
+      if (uses != null && uses < 1) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--uses must be 1 or more");
+      }
+      return decide(id, scope.name(), ttl, uses == null ? 0 : uses, output, "approved");
     }
   }
 
-  @Command(name = "deny", mixinStandardHelpOptions = true, description = "Deny a pending request.")
+  @Command(name = "deny", mixinStandardHelpOptions = true, description = "Deny a pending request.",
+      footer = {"", DECIDE_EXIT})
   static final class Deny implements Callable<Integer> {
     @Parameters(paramLabel = "ID", description = "the request's id")
     String id;
@@ -59,9 +163,13 @@ final class ApprovalsCommand {
     @Option(names = "--always", description = "also write a deny rule as a new policy revision")
     boolean always;
 
+    @Option(names = {"-o", "--output"}, description = "text (default) or json (the decision)",
+        defaultValue = "text")
+    OutputFormat output;
+
     @Override
     public Integer call() {
-      return NotAvailable.say("approvals deny");
+      return decide(id, always ? "deny-always" : "deny", null, 0, output, "denied");
     }
   }
 }

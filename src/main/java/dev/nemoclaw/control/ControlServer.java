@@ -1,0 +1,549 @@
+package dev.nemoclaw.control;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
+/**
+ * The control socket of one running sandbox (docs/control-protocol.md): translates JSON lines to
+ * {@link ControlTarget} calls and back, one virtual thread per connection. It decides nothing:
+ * what a verdict means is the target's business.
+ */
+public final class ControlServer implements AutoCloseable {
+  /** The longest request line accepted (1 MiB); longer ones get {@code bad_request}. */
+  public static final int MAX_LINE = 1 << 20;
+  /** Events a subscriber may fall behind by before it is dropped. */
+  static final int EVENT_QUEUE = 4096;
+  /** How long the final event to a dropped subscriber may take before the connection is cut. */
+  static final Duration DROP_GRACE = Duration.ofSeconds(2);
+  static final Set<String> TOPICS = Set.of("approvals", "egress", "stats", "output", "lifecycle");
+  static final Set<String> VERDICTS = Set.of("once", "session", "always", "deny", "deny-always");
+  static final Set<String> CHANNELS = Set.of("tui", "cli", "api");
+
+  private final Path socket;
+  private final ControlTarget target;
+  private final ServerSocketChannel server;
+  private final UserPrincipal self;
+  private final UserPrincipal root;
+  private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread acceptor;
+
+  private ControlServer(Path socket, ControlTarget target, ServerSocketChannel server,
+      UserPrincipal self, UserPrincipal root) {
+    this.socket = socket;
+    this.target = target;
+    this.server = server;
+    this.self = self;
+    this.root = root;
+    this.acceptor = Thread.ofVirtual().name("control-accept " + socket.getFileName())
+        .unstarted(this::acceptLoop);
+  }
+
+  /**
+   * Listens on {@code socket}: its directory is created 0700 (and must be ours), the socket is
+   * bound under a private name in it, made 0600, then renamed into place, so it is never
+   * connectable with looser permissions. Refuses when a live server already answers there;
+   * replaces a dead socket file.
+   */
+  public static ControlServer start(Path socket, ControlTarget target) throws IOException {
+    socket = socket.toAbsolutePath();
+    Path dir = socket.getParent();
+    privateDir(dir);
+    if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+      if (answers(socket)) {
+        throw new IOException("a control socket is already listening at " + socket
+            + " (is a sandbox of that name running?)");
+      }
+    }
+    byte[] rnd = new byte[6];
+    new SecureRandom().nextBytes(rnd);
+    Path tmp = dir.resolve(".bind-" + HexFormat.of().formatHex(rnd) + ".sock");
+    ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      ch.bind(UnixDomainSocketAddress.of(tmp), 512);
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      UserPrincipal self = Files.getOwner(tmp, LinkOption.NOFOLLOW_LINKS);
+      Files.move(tmp, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      UserPrincipal root = dir.getFileSystem().getUserPrincipalLookupService()
+          .lookupPrincipalByName("0");
+      ControlServer s = new ControlServer(socket, target, ch, self, root);
+      s.acceptor.start();
+      return s;
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      Files.deleteIfExists(tmp);
+      if (e instanceof java.net.SocketException && String.valueOf(e.getMessage()).contains("too long")) {
+        throw new IOException("control socket path too long for a Unix socket (max 107 bytes): "
+            + socket + "; set NEMOCLAW_HOME or XDG_RUNTIME_DIR to a shorter directory", e);
+      }
+      throw e;
+    }
+  }
+
+  /** Creates {@code dir} 0700, or checks an existing one is a directory of ours and makes it 0700. */
+  static void privateDir(Path dir) throws IOException {
+    try {
+      Files.createDirectories(dir.getParent());
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(dir + " exists and is not a directory");
+      }
+    }
+    // createDirectory applies the umask only to bits it is given; set it exactly anyway
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+  }
+
+  /** True when something accepts connections at {@code socket}. */
+  static boolean answers(Path socket) {
+    try (SocketChannel _ = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      return true;
+    } catch (ConnectException | NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      // refused for another reason (permissions): someone is there
+      return !(e instanceof java.net.SocketException se
+          && String.valueOf(se.getMessage()).contains("No such file"));
+    }
+  }
+
+  public Path socket() {
+    return socket;
+  }
+
+  private void acceptLoop() {
+    while (!closed.get()) {
+      SocketChannel c;
+      try {
+        c = server.accept();
+      } catch (ClosedChannelException e) {
+        return;
+      } catch (IOException e) {
+        if (closed.get()) {
+          return;
+        }
+        // EMFILE and the like: do not spin
+        sleep(Duration.ofMillis(50));
+        continue;
+      }
+      Connection conn = new Connection(c);
+      connections.add(conn);
+      Thread.ofVirtual().name("control " + socket.getFileName()).start(conn::serve);
+    }
+  }
+
+  /** Stops listening, closes every connection and every subscription, removes the socket file. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      server.close();
+    } catch (IOException e) {
+      // closing: nothing to do
+    }
+    for (Connection c : List.copyOf(connections)) {
+      c.shutdown();
+    }
+    try {
+      Files.deleteIfExists(socket);
+    } catch (IOException e) {
+      // the registry sweeps a leftover socket
+    }
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A protocol error answered to the peer. */
+  private static final class BadRequest extends Exception {
+    final String code;
+
+    BadRequest(String code, String message) {
+      super(message, null, false, false);
+      this.code = code;
+    }
+  }
+
+  private final class Connection {
+    private final SocketChannel ch;
+    private final Lines lines;
+    private final BlockingQueue<ObjectNode> events = new ArrayBlockingQueue<>(EVENT_QUEUE);
+    private final AtomicBoolean dropped = new AtomicBoolean();
+    private volatile AutoCloseable subscription;
+    private volatile Thread pump;
+    private String user = "?";
+
+    Connection(SocketChannel ch) {
+      this.ch = ch;
+      this.lines = new Lines(ch, MAX_LINE);
+    }
+
+    void serve() {
+      try {
+        if (!admitted()) {
+          return;
+        }
+        while (!closed.get()) {
+          String line;
+          try {
+            line = lines.read();
+          } catch (Lines.TooLong e) {
+            lines.write(error(null, "bad_request", "request line longer than 1 MiB"));
+            continue;
+          }
+          if (line == null) {
+            return;
+          }
+          if (line.isBlank()) {
+            continue;
+          }
+          handle(line);
+        }
+      } catch (IOException e) {
+        // the peer went away or the server closed: nothing to tell anyone
+      } finally {
+        shutdown();
+      }
+    }
+
+    private boolean admitted() throws IOException {
+      UnixDomainPrincipal peer;
+      try {
+        peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
+      } catch (IOException | UnsupportedOperationException e) {
+        lines.write(error(null, "forbidden", "cannot tell who is connecting: " + e.getMessage()));
+        return false;
+      }
+      user = peer.user().getName();
+      if (!peer.user().equals(self) && !peer.user().equals(root)) {
+        String who = self.equals(root) ? "root" : "its owner (" + self.getName() + ") and root";
+        lines.write(error(null, "forbidden", "user " + user
+            + " may not control this sandbox; only " + who + " may"));
+        refuse();
+        return false;
+      }
+      return true;
+    }
+
+    /**
+     * Ends a refused connection with a clean end of stream: closing with its request still unread
+     * would reset the connection before the peer reads why.
+     */
+    private void refuse() throws IOException {
+      ch.shutdownOutput();
+      Thread.ofVirtual().start(() -> {
+        sleep(Duration.ofSeconds(1));
+        shutdown();
+      });
+      java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(4096);
+      long total = 0;
+      while (total < MAX_LINE) {
+        sink.clear();
+        int n = ch.read(sink);
+        if (n < 0) {
+          break;
+        }
+        total += n;
+      }
+    }
+
+    private void handle(String line) throws IOException {
+      JsonNode req;
+      try {
+        req = Lines.JSON.readTree(line);
+      } catch (JsonProcessingException e) {
+        lines.write(error(null, "bad_request", "invalid JSON: " + e.getOriginalMessage()));
+        return;
+      }
+      if (req == null || !req.isObject()) {
+        lines.write(error(null, "bad_request", "a request is a JSON object"));
+        return;
+      }
+      JsonNode idNode = req.get("id");
+      JsonNode id = idNode != null && (idNode.isNumber() || idNode.isTextual()) ? idNode : null;
+      JsonNode op = req.get("op");
+      if (op == null || !op.isTextual()) {
+        lines.write(error(id, "bad_request", "missing \"op\" (a string)"));
+        return;
+      }
+      ObjectNode result;
+      try {
+        result = dispatch(op.asText(), (ObjectNode) req);
+      } catch (BadRequest e) {
+        lines.write(error(id, e.code, e.getMessage()));
+        return;
+      } catch (ControlTarget.ControlError e) {
+        ObjectNode err = error(id, e.code(), e.getMessage());
+        if (e.details() != null) {
+          e.details().properties().forEach(f -> {
+            if (!err.has(f.getKey())) {
+              err.set(f.getKey(), f.getValue());
+            }
+          });
+        }
+        lines.write(err);
+        return;
+      } catch (RuntimeException e) {
+        // the target failed: the peer gets what, never how (no stack trace crosses the socket)
+        lines.write(error(id, "internal", "the supervisor failed to answer " + op.asText() + ": "
+            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
+        return;
+      }
+      ObjectNode ok = Lines.JSON.createObjectNode();
+      ok.set("id", id);
+      ok.put("ok", true);
+      ok.set("result", result);
+      lines.write(ok);
+      if (subscription != null && pump == null) {
+        // events queued while the answer was being prepared go out after it, in order
+        pump = Thread.ofVirtual().name("control-events " + socket.getFileName()).start(this::pump);
+      }
+    }
+
+    private ObjectNode dispatch(String op, ObjectNode req)
+        throws BadRequest, ControlTarget.ControlError {
+      return switch (op) {
+        case "hello" -> target.hello();
+        case "status" -> target.status();
+        case "approvals" -> {
+          ObjectNode r = Lines.JSON.createObjectNode();
+          ArrayNode items = r.putArray("items");
+          target.approvals().forEach(items::add);
+          yield r;
+        }
+        case "decide" -> decide(req);
+        case "stop" -> {
+          Duration grace = Duration.ofSeconds(10);
+          JsonNode g = req.get("graceSeconds");
+          if (g != null && !g.isNull()) {
+            if (!g.isNumber() || g.asDouble() < 0 || g.asDouble() > 86_400) {
+              throw new BadRequest("bad_request", "graceSeconds must be a number of seconds, 0 to 86400");
+            }
+            grace = Duration.ofMillis(Math.round(g.asDouble() * 1000));
+          }
+          Duration d = grace;
+          // the supervisor may take the whole grace period to stop: answer now
+          Thread.ofVirtual().name("control-stop").start(() -> {
+            try {
+              target.stop(d);
+            } catch (RuntimeException e) {
+              // the peer has its answer; the supervisor reports its own failures
+            }
+          });
+          ObjectNode r = Lines.JSON.createObjectNode();
+          r.put("stopping", true);
+          yield r;
+        }
+        case "subscribe" -> {
+          List<String> topics = topics(req.get("topics"));
+          subscribe(topics);
+          ObjectNode r = Lines.JSON.createObjectNode();
+          ArrayNode t = r.putArray("topics");
+          topics.forEach(t::add);
+          yield r;
+        }
+        case "logs" -> {
+          JsonNode f = req.get("follow");
+          if (f != null && !f.isNull() && !f.isBoolean()) {
+            throw new BadRequest("bad_request", "follow must be true or false");
+          }
+          if (f != null && f.asBoolean()) {
+            // subscribe before reading the backlog: a line may show twice, none goes missing
+            subscribe(List.of("output", "egress", "lifecycle"));
+          }
+          ObjectNode r = Lines.JSON.createObjectNode();
+          ArrayNode out = r.putArray("lines");
+          target.recentLog().forEach(out::add);
+          yield r;
+        }
+        default -> throw new BadRequest("unknown_op", "unknown op \"" + op
+            + "\"; ops are hello, status, approvals, decide, stop, subscribe, logs");
+      };
+    }
+
+    private ObjectNode decide(ObjectNode req) throws BadRequest, ControlTarget.ControlError {
+      String approval = text(req, "approval", true);
+      String verdict = text(req, "verdict", true);
+      if (!VERDICTS.contains(verdict)) {
+        throw new BadRequest("bad_request", "verdict must be one of once, session, always, deny, deny-always");
+      }
+      String channel = text(req, "channel", false);
+      channel = channel == null ? "api" : channel;
+      if (!CHANNELS.contains(channel)) {
+        throw new BadRequest("bad_request", "channel must be one of tui, cli, api");
+      }
+      String ttlText = text(req, "ttl", false);
+      Duration ttl = null;
+      if (ttlText != null) {
+        ttl = Durations.parse(ttlText)
+            .orElseThrow(() -> new BadRequest("bad_request",
+                "ttl '" + ttlText + "' is not a duration such as 30s, 5m, 1h"));
+      }
+      int uses = 0;
+      JsonNode u = req.get("uses");
+      if (u != null && !u.isNull()) {
+        if (!u.canConvertToInt() || !u.isIntegralNumber() || u.asInt() < 1) {
+          throw new BadRequest("bad_request", "uses must be a whole number ≥ 1");
+        }
+        uses = u.asInt();
+      }
+      return target.decide(approval, verdict, ttl, uses, channel, user);
+    }
+
+    private static String text(ObjectNode req, String field, boolean required) throws BadRequest {
+      JsonNode n = req.get(field);
+      if (n == null || n.isNull()) {
+        if (required) {
+          throw new BadRequest("bad_request", "missing \"" + field + "\" (a string)");
+        }
+        return null;
+      }
+      if (!n.isTextual() || n.asText().isEmpty() || n.asText().length() > 1024) {
+        throw new BadRequest("bad_request", "\"" + field + "\" must be a non-empty string");
+      }
+      return n.asText();
+    }
+
+    private static List<String> topics(JsonNode n) throws BadRequest {
+      if (n == null || !n.isArray() || n.isEmpty()) {
+        throw new BadRequest("bad_request", "topics must be a non-empty array of: "
+            + "approvals, egress, stats, output, lifecycle");
+      }
+      Set<String> out = new LinkedHashSet<>();
+      for (JsonNode t : n) {
+        if (!t.isTextual() || !TOPICS.contains(t.asText())) {
+          throw new BadRequest("bad_request", "unknown topic " + t
+              + "; topics are approvals, egress, stats, output, lifecycle");
+        }
+        out.add(t.asText());
+      }
+      return new ArrayList<>(out);
+    }
+
+    /** A later subscribe replaces the earlier one on the same connection. */
+    private synchronized void subscribe(List<String> topics) {
+      closeSubscription();
+      subscription = target.subscribe(topics, this::offer);
+    }
+
+    /** Called by the supervisor's threads: never blocks. */
+    private void offer(ObjectNode event) {
+      if (dropped.get() || closed.get()) {
+        return;
+      }
+      if (!events.offer(event)) {
+        if (dropped.compareAndSet(false, true)) {
+          // the pump sends the final event and closes the connection (interrupting it would
+          // close the channel mid-write, so it notices on its own within a poll)
+          Thread.ofVirtual().start(this::closeSubscription);
+        }
+      }
+    }
+
+    private void pump() {
+      try {
+        while (!dropped.get()) {
+          ObjectNode e;
+          try {
+            e = events.poll(100, TimeUnit.MILLISECONDS);
+          } catch (InterruptedException ie) {
+            continue;
+          }
+          if (e != null && !dropped.get()) {
+            lines.write(e);
+          }
+        }
+        events.clear();
+        // the peer is slow, so this write may hang: cut the connection if it does
+        Thread.ofVirtual().start(() -> {
+          sleep(DROP_GRACE);
+          shutdown();
+        });
+        ObjectNode last = Lines.JSON.createObjectNode();
+        last.put("event", "error");
+        last.put("error", "slow_subscriber");
+        last.put("message", "dropped: fell more than " + EVENT_QUEUE
+            + " events behind; reconnect and subscribe again");
+        lines.write(last);
+      } catch (IOException e) {
+        // the peer went away
+      } finally {
+        shutdown();
+      }
+    }
+
+    private void closeSubscription() {
+      AutoCloseable s = subscription;
+      subscription = null;
+      if (s != null) {
+        try {
+          s.close();
+        } catch (Exception e) {
+          // the target's handle failed to close: nothing more to do for this peer
+        }
+      }
+    }
+
+    void shutdown() {
+      connections.remove(this);
+      closeSubscription();
+      try {
+        ch.close();
+      } catch (IOException e) {
+        // already closed
+      }
+      Thread p = pump;
+      if (p != null && p != Thread.currentThread()) {
+        p.interrupt();
+      }
+    }
+  }
+
+  static ObjectNode error(JsonNode id, String code, String message) {
+    ObjectNode e = Lines.JSON.createObjectNode();
+    e.set("id", id);
+    e.put("ok", false);
+    e.put("error", code);
+    e.put("message", message);
+    return e;
+  }
+}
