@@ -3,7 +3,6 @@ package dev.nemoclaw.cli;
 import dev.nemoclaw.host.HostCapabilities;
 import dev.nemoclaw.host.HostProbe;
 import dev.nemoclaw.sandbox.SandboxPlan;
-import dev.nemoclaw.policy.CompiledPolicy;
 import dev.nemoclaw.spec.AgentSpec;
 import dev.nemoclaw.spec.SpecException;
 import dev.nemoclaw.spec.SpecLoader;
@@ -127,6 +126,6 @@ final class RunCommand implements Callable<Integer> {
     }
     boolean interactive = System.console() != null && System.console().isTerminal();
     return Supervisor.run(plan, new Supervisor.Options(Optional.ofNullable(report), interactive,
-        System.err, Optional.of(CompiledPolicy.compile(spec.network()))));
+        System.err, spec.network(), ci || "true".equals(System.getenv("CI"))));
   }
 }

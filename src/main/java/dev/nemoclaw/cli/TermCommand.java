@@ -2,7 +2,8 @@ package dev.nemoclaw.cli;
 
 import dev.nemoclaw.tui.Term;
 import dev.nemoclaw.tui.TermFeed;
-import dev.nemoclaw.tui.TermFeeds;
+import dev.nemoclaw.control.Registry;
+import dev.nemoclaw.tui.ControlTermFeed;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -29,12 +30,9 @@ final class TermCommand implements Callable<Integer> {
     this.feed = feed;
   }
 
-  /**
-   * Where the TUI's data comes from: every running sandbox's control socket. Until the control
-   * client's {@code TermFeed} exists this is an empty feed (an empty dashboard).
-   */
+  /** Where the TUI's data comes from: every running sandbox's control socket. */
   static TermFeed feed() {
-    return TermFeeds.none();
+    return new ControlTermFeed(Registry.fromEnvironment());
   }
 
   @Override

@@ -8,6 +8,8 @@ import dev.nemoclaw.approval.ApprovalRequest;
 import dev.nemoclaw.approval.DecideResult;
 import dev.nemoclaw.approval.Decider;
 import dev.nemoclaw.approval.Inbox;
+import dev.nemoclaw.approval.InboxEvent;
+import dev.nemoclaw.approval.Pending;
 import dev.nemoclaw.approval.Verdict;
 import dev.nemoclaw.control.ControlTarget;
 import dev.nemoclaw.egress.EgressEvent;
@@ -16,6 +18,7 @@ import dev.nemoclaw.egress.UnknownHandler;
 import dev.nemoclaw.sandbox.ResourceUsage;
 import dev.nemoclaw.sandbox.SandboxHandle;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,12 +51,23 @@ final class Session implements ControlTarget {
   private final ArrayDeque<String> log = new ArrayDeque<>();
   private final CompletableFuture<SandboxHandle> handle = new CompletableFuture<>();
 
-  Session(String name, String backend, Inbox inbox, LivePolicy policy) {
+  Session(String name, String backend, Inbox inbox, LivePolicy policy, PrintStream messages) {
     this.name = name;
     this.backend = backend;
     this.inbox = inbox;
     this.policy = policy;
-    inbox.listen(e -> publish("approvals", ApprovalJson.toJson(e)));
+    inbox.listen(e -> {
+      publish("approvals", ApprovalJson.toJson(e));
+      if (e instanceof InboxEvent.New n) {
+        Pending p = n.item();
+        messages.println("nemoclaw: holding " + p.request().detail()
+            + p.request().binary().map(b -> " from " + b).orElse("") + " until you decide: "
+            + "`nemoclaw approvals approve " + p.id() + " [--scope session|always]`, `nemoclaw "
+            + "approvals deny " + p.id() + "` or `nemoclaw term` (denied in "
+            + inbox.approvalTimeout().toSeconds() + "s)");
+      }
+      publishLog(ApprovalJson.toJson(e).toString());
+    });
   }
 
   Instant startedAt() {

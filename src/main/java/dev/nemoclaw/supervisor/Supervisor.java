@@ -1,9 +1,16 @@
 package dev.nemoclaw.supervisor;
 
+import dev.nemoclaw.approval.Inbox;
+import dev.nemoclaw.approval.PolicyWriter;
+import dev.nemoclaw.control.ControlServer;
+import dev.nemoclaw.control.Registry;
+import dev.nemoclaw.egress.UnknownHandler;
+import dev.nemoclaw.policy.PolicyStore;
+import dev.nemoclaw.spec.Network;
+import dev.nemoclaw.spec.UnknownAction;
 import dev.nemoclaw.host.AtomicFile;
 import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.host.Install;
-import dev.nemoclaw.policy.EgressPolicy;
 import dev.nemoclaw.sandbox.Backend;
 import dev.nemoclaw.sandbox.LaunchOptions;
 import dev.nemoclaw.sandbox.Limits;
@@ -25,18 +32,22 @@ import sun.misc.Signal;
 
 /**
  * One run's lifecycle: sweep what dead runs left, start the sandbox, forward signals, wait, say
- * clearly how it ended, write the report. Later issues wire the proxy, inbox and audit log here.
+ * clearly how it ended, write the report; around it the policy, the approval inbox, the control
+ * socket and the egress proxy of this run.
  */
 public final class Supervisor {
   /** Between SIGTERM and SIGKILL when the operator stops a run. */
   public static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
+  private static final int EXIT_FAILED_TO_START = 125;
+
   /**
-   * @param egress the compiled network policy (network mode proxy), which the run's egress proxy
-   *     enforces
+   * @param network agent.yaml's network section: the policy the run's egress proxy enforces, with
+   *     the sandbox's stored revisions on top
+   * @param ci never ask: unknown destinations are refused at once
    */
   public record Options(Optional<Path> report, boolean interactive, PrintStream messages,
-      Optional<EgressPolicy> egress) {}
+      Network network, boolean ci) {}
 
   private Supervisor() {}
 
@@ -44,19 +55,64 @@ public final class Supervisor {
   public static int run(SandboxPlan plan, Options opts) throws InterruptedException {
     LinuxBackend backend = LinuxBackend.forThisHost();
     backend.cgroups().sweep();
-    Optional<EgressSession> egress = plan.network().mode() == SandboxPlan.NetworkMode.PROXY
-        ? opts.egress().map(p -> EgressSession.start(p, HostDirs.fromEnvironment().state()
-            .resolve("runs").resolve(plan.name()).resolve("egress.jsonl"), opts.messages()))
-        : Optional.empty();
+    HostDirs dirs = HostDirs.fromEnvironment();
+    PrintStream out = opts.messages();
+    LivePolicy policy;
+    PolicyStore store = PolicyStore.forSandbox(dirs.state(), plan.name());
     try {
-      return run(plan, opts, backend, egress);
-    } finally {
-      egress.ifPresent(EgressSession::close);
+      policy = new LivePolicy(opts.network(), store);
+    } catch (IOException e) {
+      out.println("nemoclaw: cannot read the stored policy of " + plan.name() + ": "
+          + e.getMessage() + " (see `nemoclaw policy history " + plan.name() + "`)");
+      return EXIT_FAILED_TO_START;
+    }
+    boolean ask = opts.network().unknown() == UnknownAction.ASK && !opts.ci();
+    try (Inbox inbox = new Inbox(opts.network().approvalTimeout(), !ask, PolicyWriter.to(store))) {
+      Session session = new Session(plan.name(), backend.name(), inbox, policy, out);
+      Registry registry = Registry.fromEnvironment();
+      try (ControlServer server = ControlServer.start(registry.socketFor(plan.name()), session);
+          Registry.Registration reg = registry.register(new Registry.Entry(plan.name(),
+              ProcessHandle.current().pid(), session.startedAt(), backend.name(),
+              server.socket()))) {
+        Optional<EgressSession> egress = plan.network().mode() == SandboxPlan.NetworkMode.PROXY
+            ? Optional.of(EgressSession.start(policy,
+                ask ? session.unknownHandler() : UnknownHandler.denyAtOnce(),
+                dirs.state().resolve("runs").resolve(plan.name()).resolve("egress.jsonl"), out,
+                session::onEgress))
+            : Optional.empty();
+        Thread stats = Thread.ofVirtual().start(() -> {
+          try {
+            while (true) {
+              Thread.sleep(1000);
+              session.publishStats();
+            }
+          } catch (InterruptedException e) {
+            // the run is over
+          }
+        });
+        try {
+          int code = run(plan, opts, backend, egress, session);
+          session.exited(code);
+          return code;
+        } finally {
+          stats.interrupt();
+          egress.ifPresent(EgressSession::close);
+        }
+      } catch (Registry.NameInUseException e) {
+        out.println("nemoclaw: a sandbox named " + plan.name() + " is already running (pid "
+            + e.holder().pid() + "); stop it with `nemoclaw stop " + plan.name()
+            + "` or choose another name with --name");
+        return EXIT_FAILED_TO_START;
+      } catch (IOException e) {
+        out.println("nemoclaw: cannot open the control socket for " + plan.name() + ": "
+            + e.getMessage());
+        return EXIT_FAILED_TO_START;
+      }
     }
   }
 
   private static int run(SandboxPlan plan, Options opts, LinuxBackend backend,
-      Optional<EgressSession> egress) throws InterruptedException {
+      Optional<EgressSession> egress, Session session) throws InterruptedException {
     LaunchOptions launch = LaunchOptions.defaults().withTerminal(onTerminal());
     if (egress.isPresent()) {
       launch = launch.withBridge(egress.get()::adopt);
@@ -64,6 +120,7 @@ public final class Supervisor {
     SandboxHandle handle;
     try {
       handle = backend.start(plan, Install.locate(), launch);
+      session.started(handle);
     } catch (SandboxException e) {
       opts.messages().println("nemoclaw: cannot start the sandbox: " + e.getMessage());
       return new Outcome.Reason.FailedToStart(e.step(), e.getMessage()).exitCode();

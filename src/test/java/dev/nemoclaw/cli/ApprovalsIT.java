@@ -1,0 +1,271 @@
+package dev.nemoclaw.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Live approvals end to end (CONTRACT §5): a real sandbox holds an unknown destination; the real
+ * CLI ({@code approvals}) and the real TUI ({@code term}, in tmux) decide it. The origin listens on
+ * 203.0.113.7 (TEST-NET-3 on the host's loopback device, as in {@link ProxyIT}).
+ */
+class ApprovalsIT {
+  static final String IP = "203.0.113.7";
+  @TempDir static Path work;
+  static HttpServer origin;
+  static Path hosts;
+  static boolean added;
+
+  @BeforeAll
+  static void start() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root to add " + IP);
+    Process p = new ProcessBuilder("ip", "addr", "add", IP + "/32", "dev", "lo")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    added = p.waitFor() == 0;
+    assertTrue(added || out.contains("exists"), out);
+    origin = HttpServer.create(new InetSocketAddress(IP, 0), 50);
+    origin.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    origin.createContext("/", ex -> {
+      byte[] b = ("hello from origin " + ex.getRequestURI().getPath() + "\n").getBytes();
+      ex.sendResponseHeaders(200, b.length);
+      try (OutputStream o = ex.getResponseBody()) {
+        o.write(b);
+      }
+    });
+    origin.start();
+    hosts = work.resolve("hosts");
+    Files.writeString(hosts, IP + " one.test two.test three.test four.test five.test six.test\n");
+    new ProcessBuilder("chmod", "-R", "a+rX", work.toString()).start().waitFor();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (origin != null) {
+      origin.stop(0);
+    }
+    if (added) {
+      new ProcessBuilder("ip", "addr", "del", IP + "/32", "dev", "lo").start().waitFor();
+    }
+  }
+
+  static int port() {
+    return origin.getAddress().getPort();
+  }
+
+  Path spec(String name, String script, String timeout) throws IOException {
+    Path f = work.resolve(name + ".yaml");
+    Files.writeString(f, """
+        apiVersion: nemoclaw.dev/v1
+        name: %s
+        command: [sh, -c, %s]
+        network: {mode: proxy, unknown: ask, approvalTimeout: %s}
+        """.formatted(name, new ObjectMapper().writeValueAsString(script), timeout));
+    return f;
+  }
+
+  Map<String, String> env(String home) {
+    return Map.of("NEMOCLAW_HOME", work.resolve(home).toString(),
+        "JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts);
+  }
+
+  /** {@code nemoclaw run} in the background, output to files. */
+  record Bg(Process p, Path out, Path err) {
+    String stdout() {
+      return read(out);
+    }
+
+    String stderr() {
+      return read(err);
+    }
+
+    static String read(Path f) {
+      try {
+        return Files.readString(f);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    int waitFor() throws Exception {
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "run did not end");
+      return p.exitValue();
+    }
+  }
+
+  Bg run(Map<String, String> env, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Cli.REPO.resolve("nemoclaw").toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(Cli.REPO.toFile());
+    pb.environment().put("NEMOCLAW_SKIP_BUILD", "1");
+    pb.environment().remove("CI");
+    pb.environment().putAll(env);
+    Path out = Files.createTempFile(work, "out", ".txt");
+    Path err = Files.createTempFile(work, "err", ".txt");
+    return new Bg(pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err);
+  }
+
+  /** The pending approvals once {@code n} exist (or fails after 20 s). */
+  JsonNode pending(Map<String, String> env, int n) throws Exception {
+    for (int i = 0; i < 200; i++) {
+      Cli.Result r = Cli.run(env, null, "approvals", "list", "-o", "json");
+      assertEquals(0, r.exit(), r::toString);
+      JsonNode items = new ObjectMapper().readTree(r.stdout());
+      if (items.size() >= n) {
+        return items;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no " + n + " pending approvals in 20 s");
+  }
+
+  String curl(String host, String path) {
+    return "curl -s --max-time 30 http://" + host + ":" + port() + path;
+  }
+
+  @Test
+  void approveOnceReleasesTheHeldRequestAndTheNextOneAsksAgain() throws Exception {
+    Map<String, String> env = env("h1");
+    Bg bg = run(env, "run", spec("ask-once", "echo got: $(" + curl("one.test", "/a")
+        + "); echo again: $(" + curl("one.test", "/b") + ")", "30s").toString());
+    JsonNode items = pending(env, 1);
+    JsonNode item = items.get(0);
+    assertEquals("one.test", item.path("host").asText());
+    assertEquals("/usr/bin/curl", item.path("binary").asText());
+    assertEquals("{host: one.test, ports: [" + port() + "]}", item.path("rule").asText());
+    Cli.Result ok = Cli.run(env, null, "approvals", "approve", item.path("id").asText());
+    assertEquals(0, ok.exit(), ok::toString);
+    Cli.Result twice = Cli.run(env, null, "approvals", "deny", item.path("id").asText());
+    assertEquals(1, twice.exit(), twice::toString); // decided already (or gone)
+    JsonNode second = pending(env, 1).get(0); // once: the next request asks again
+    assertFalse(second.path("id").asText().equals(item.path("id").asText()));
+    assertEquals(0, Cli.run(env, null, "approvals", "deny", second.path("id").asText()).exit());
+    assertEquals(0, bg.waitFor(), bg::stderr);
+    assertTrue(bg.stdout().contains("got: hello from origin /a"), bg::stdout);
+    assertTrue(bg.stdout().contains("again: {\"error\":\"policy_denied\""), bg::stdout);
+  }
+
+  @Test
+  void sessionCoalescesAndCoversTheRestOfTheRun() throws Exception {
+    Map<String, String> env = env("h2");
+    Bg bg = run(env, "run", spec("ask-session", curl("two.test", "/1") + " & "
+        + curl("two.test", "/2") + " & wait; echo; echo later: $(" + curl("two.test", "/3")
+        + ")", "30s").toString());
+    JsonNode items = pending(env, 1);
+    for (int i = 0; i < 50 && items.get(0).path("hits").asInt() < 2; i++) {
+      Thread.sleep(100);
+      items = pending(env, 1);
+    }
+    assertEquals(1, items.size(), items::toString);
+    assertEquals(2, items.get(0).path("hits").asInt(), items::toString); // coalesced
+    assertEquals(0, Cli.run(env, null, "approvals", "approve", items.get(0).path("id").asText(),
+        "--scope", "session").exit());
+    assertEquals(0, bg.waitFor(), bg::stderr);
+    assertTrue(bg.stdout().contains("hello from origin /1"), bg::stdout);
+    assertTrue(bg.stdout().contains("hello from origin /2"), bg::stdout);
+    assertTrue(bg.stdout().contains("later: hello from origin /3"), bg::stdout);
+  }
+
+  @Test
+  void denyTimeoutAndCiAllRefuseWith403() throws Exception {
+    Map<String, String> env = env("h3");
+    Bg bg = run(env, "run", spec("ask-deny", "echo denied: $(" + curl("three.test", "/d")
+        + "); echo timeout: $(" + curl("four.test", "/t") + ")", "2s").toString(),
+        "--report", work.resolve("deny.json").toString());
+    JsonNode item = pending(env, 1).get(0);
+    assertEquals(0, Cli.run(env, null, "approvals", "deny", item.path("id").asText()).exit());
+    assertEquals(0, bg.waitFor(), bg::stderr);
+    assertTrue(bg.stdout().contains("denied: {\"error\":\"policy_denied\""), bg::stdout);
+    assertTrue(bg.stdout().contains("timeout: {\"error\":\"policy_denied\""), bg::stdout);
+    String report = Files.readString(work.resolve("deny.json"));
+    assertTrue(report.contains("three.test") && report.contains("four.test"), report);
+
+    Bg ci = run(env, "run", "--ci", spec("ask-ci", "echo ci: $(" + curl("five.test", "/c") + ")",
+        "60s").toString());
+    assertEquals(0, ci.waitFor(), ci::stderr); // never held: done well before the 60 s timeout
+    assertTrue(ci.stdout().contains("ci: {\"error\":\"policy_denied\""), ci::stdout);
+  }
+
+  @Test
+  void alwaysIsStoredAndTheNextRunDoesNotAsk() throws Exception {
+    Map<String, String> env = env("h4");
+    Path f = spec("ask-always", "echo got: $(" + curl("six.test", "/x") + ")", "30s");
+    Bg bg = run(env, "run", f.toString());
+    JsonNode item = pending(env, 1).get(0);
+    assertEquals(0, Cli.run(env, null, "approvals", "approve", item.path("id").asText(),
+        "--scope", "always").exit());
+    assertEquals(0, bg.waitFor(), bg::stderr);
+    assertTrue(bg.stdout().contains("got: hello from origin /x"), bg::stdout);
+    Cli.Result again = Cli.run(env, null, "run", "--ci", f.toString());
+    assertEquals(0, again.exit(), again::toString);
+    assertTrue(again.stdout().contains("got: hello from origin /x"), again::toString);
+    Cli.Result history = Cli.run(env, null, "policy", "history", "ask-always", "-o", "json");
+    assertEquals(0, history.exit(), history::toString);
+    assertTrue(history.stdout().contains("\"author\" : \"root\"")
+        || history.stdout().contains("\"author\":\"root\""), history::toString);
+    assertTrue(history.stdout().contains("cli"), history::toString);
+  }
+
+  /** The acceptance: `nemoclaw term` shows the held request at once; one key approves it. */
+  @Test
+  void theTuiShowsAHeldRequestAndOneKeyApprovesIt() throws Exception {
+    Map<String, String> env = env("h5");
+    String session = "nc-approvals-" + ProcessHandle.current().pid();
+    String sock = work.resolve("tmux.sock").toString();
+    String term = "NEMOCLAW_SKIP_BUILD=1 NEMOCLAW_HOME=" + env.get("NEMOCLAW_HOME") + " "
+        + Cli.REPO.resolve("nemoclaw") + " term";
+    try {
+      assertEquals(0, new ProcessBuilder("tmux", "-S", sock, "new-session", "-d", "-s", session,
+          "-x", "100", "-y", "30", term).inheritIO().start().waitFor());
+      Bg bg = run(env, "run", spec("ask-tui", "echo got: $(" + curl("one.test", "/tui") + ")",
+          "30s").toString());
+      JsonNode item = pending(env, 1).get(0);
+      long t0 = System.nanoTime();
+      String screen = "";
+      while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(10)) {
+        screen = capture(sock, session);
+        if (screen.contains("one.test")) {
+          break;
+        }
+        Thread.sleep(20);
+      }
+      long shownMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      System.out.println("term showed the held request " + shownMs + " ms after the CLI saw it");
+      assertTrue(screen.contains("one.test"), screen);
+      assertTrue(screen.contains("NEW"), screen);
+      new ProcessBuilder("tmux", "-S", sock, "send-keys", "-t", session, "o").start().waitFor();
+      assertEquals(0, bg.waitFor(), bg::stderr);
+      assertTrue(bg.stdout().contains("got: hello from origin /tui"), bg::stdout);
+      assertTrue(item.path("id").isTextual());
+    } finally {
+      new ProcessBuilder("tmux", "-S", sock, "kill-server").start().waitFor();
+    }
+  }
+
+  static String capture(String sock, String session) throws Exception {
+    Process p = new ProcessBuilder("tmux", "-S", sock, "capture-pane", "-p", "-t", session)
+        .start();
+    String s = new String(p.getInputStream().readAllBytes());
+    p.waitFor();
+    return s;
+  }
+}
