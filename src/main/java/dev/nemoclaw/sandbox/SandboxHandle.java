@@ -19,6 +19,13 @@ public interface SandboxHandle {
   /** Peaks and totals so far (live while it runs; unmeasured without a cgroup). */
   ResourceUsage usage();
 
+  /**
+   * New memory, pids and cpu limits while it runs (an approved escalation).
+   *
+   * @throws java.io.IOException when this run has no limits to change or the kernel refused
+   */
+  void setLimits(SandboxPlan.Resources resources) throws java.io.IOException;
+
   /** Status events so far, in order. */
   List<StatusEvent> events();
 

@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  * value or throws {@link IllegalArgumentException} whose message says what is allowed; the binder
  * adds file, position and field.
  */
-final class Values {
+public final class Values {
   static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern INT = Pattern.compile("[+-]?[0-9]+");
@@ -113,7 +113,7 @@ final class Values {
     return total;
   }
 
-  static long size(String s) {
+  public static long size(String s) {
     Matcher m = SIZE.matcher(s);
     if (!m.matches()) {
       throw new IllegalArgumentException("'" + s + "' is not a size; allowed: bytes, or a number "

@@ -3,6 +3,7 @@ package dev.nemoclaw.supervisor;
 import dev.nemoclaw.egress.Denials;
 import dev.nemoclaw.egress.EgressEvent;
 import dev.nemoclaw.egress.EgressProxy;
+import dev.nemoclaw.egress.InternalService;
 import dev.nemoclaw.egress.Peer;
 import dev.nemoclaw.egress.UnknownHandler;
 import dev.nemoclaw.policy.EgressPolicy;
@@ -35,12 +36,14 @@ final class EgressSession implements AutoCloseable {
   private final Consumer<EgressEvent> also;
 
   private EgressSession(EgressPolicy policy, UnknownHandler unknown, Optional<BufferedWriter> log,
-      PrintStream messages, Consumer<EgressEvent> also) {
+      PrintStream messages, Consumer<EgressEvent> also, List<InternalService> internal) {
     this.log = log;
     this.messages = messages;
     this.also = also;
-    this.proxy = EgressProxy.builder(policy).unknownHandler(unknown).events(this::onEvent)
-        .start();
+    EgressProxy.Builder b = EgressProxy.builder(policy).unknownHandler(unknown)
+        .events(this::onEvent);
+    internal.forEach(b::internal);
+    this.proxy = b.start();
   }
 
   /**
@@ -48,7 +51,7 @@ final class EgressSession implements AutoCloseable {
    * @param also another listener for every event (the control socket's subscribers)
    */
   static EgressSession start(EgressPolicy policy, UnknownHandler unknown, Path logFile,
-      PrintStream messages, Consumer<EgressEvent> also) {
+      PrintStream messages, Consumer<EgressEvent> also, List<InternalService> internal) {
     Optional<BufferedWriter> log;
     try {
       Files.createDirectories(logFile.getParent());
@@ -60,7 +63,7 @@ final class EgressSession implements AutoCloseable {
           + "; decisions are still enforced and refusals still reported");
       log = Optional.empty();
     }
-    return new EgressSession(policy, unknown, log, messages, also);
+    return new EgressSession(policy, unknown, log, messages, also, internal);
   }
 
   /** Takes one connection from the sandbox's bridge; the proxy owns the socket from here. */

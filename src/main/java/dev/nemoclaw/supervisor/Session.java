@@ -15,6 +15,7 @@ import dev.nemoclaw.control.ControlTarget;
 import dev.nemoclaw.egress.EgressEvent;
 import dev.nemoclaw.egress.SsrfGuard;
 import dev.nemoclaw.egress.UnknownHandler;
+import dev.nemoclaw.policy.Decision;
 import dev.nemoclaw.sandbox.ResourceUsage;
 import dev.nemoclaw.sandbox.SandboxHandle;
 import java.io.IOException;
@@ -50,6 +51,7 @@ final class Session implements ControlTarget {
   private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   private final ArrayDeque<String> log = new ArrayDeque<>();
   private final CompletableFuture<SandboxHandle> handle = new CompletableFuture<>();
+  private final EscalatedEgress escalated = new EscalatedEgress();
 
   Session(String name, String backend, Inbox inbox, LivePolicy policy, PrintStream messages) {
     this.name = name;
@@ -74,6 +76,14 @@ final class Session implements ControlTarget {
     return startedAt;
   }
 
+  EscalatedEgress escalated() {
+    return escalated;
+  }
+
+  Optional<SandboxHandle> handle() {
+    return Optional.ofNullable(handle.getNow(null));
+  }
+
   void started(SandboxHandle h) {
     handle.complete(h);
   }
@@ -81,6 +91,10 @@ final class Session implements ControlTarget {
   /** Held egress goes to the inbox; its answer becomes the proxy's decision. */
   UnknownHandler unknownHandler() {
     return (request, unknown, peer) -> {
+      if (escalated.take(request.host(), request.port())) {
+        return CompletableFuture.completedFuture(new Decision.Allow("escalation "
+            + request.host() + ":" + request.port(), "allowed by an approved escalation", false));
+      }
       ApprovalRequest r = ApprovalRequest.egress(name, request,
           peer.pid().map(p -> OptionalLong.of(p.longValue())).orElse(OptionalLong.empty()),
           ssrfClass(request.host()));

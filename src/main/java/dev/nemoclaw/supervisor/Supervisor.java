@@ -67,18 +67,30 @@ public final class Supervisor {
       return EXIT_FAILED_TO_START;
     }
     boolean ask = opts.network().unknown() == UnknownAction.ASK && !opts.ci();
-    try (Inbox inbox = new Inbox(opts.network().approvalTimeout(), !ask, PolicyWriter.to(store))) {
+    PolicyWriter toStore = PolicyWriter.to(store);
+    PolicyWriter writer = (request, allow, decider) -> {
+      if (request.host().equals(Escalations.HOST)) {
+        throw new IOException("`always` stores a destination rule; approve this request once");
+      }
+      toStore.persist(request, allow, decider);
+    };
+    try (Inbox inbox = new Inbox(opts.network().approvalTimeout(), !ask, writer)) {
       Session session = new Session(plan.name(), backend.name(), inbox, policy, out);
       Registry registry = Registry.fromEnvironment();
       try (ControlServer server = ControlServer.start(registry.socketFor(plan.name()), session);
           Registry.Registration reg = registry.register(new Registry.Entry(plan.name(),
               ProcessHandle.current().pid(), session.startedAt(), backend.name(),
               server.socket()))) {
-        Optional<EgressSession> egress = plan.network().mode() == SandboxPlan.NetworkMode.PROXY
+        boolean proxy = plan.network().mode() == SandboxPlan.NetworkMode.PROXY;
+        Optional<Escalations> escalations = proxy
+            ? Optional.of(new Escalations(plan.name(), inbox, session::handle, plan.resources(),
+                session.escalated()))
+            : Optional.empty();
+        Optional<EgressSession> egress = proxy
             ? Optional.of(EgressSession.start(policy,
                 ask ? session.unknownHandler() : UnknownHandler.denyAtOnce(),
                 dirs.state().resolve("runs").resolve(plan.name()).resolve("egress.jsonl"), out,
-                session::onEgress))
+                session::onEgress, escalations.map(e -> List.of(e.service())).orElse(List.of())))
             : Optional.empty();
         Thread stats = Thread.ofVirtual().start(() -> {
           try {
@@ -97,6 +109,7 @@ public final class Supervisor {
         } finally {
           stats.interrupt();
           egress.ifPresent(EgressSession::close);
+          escalations.ifPresent(Escalations::close);
         }
       } catch (Registry.NameInUseException e) {
         out.println("nemoclaw: a sandbox named " + plan.name() + " is already running (pid "

@@ -261,6 +261,29 @@ class ApprovalsIT {
     }
   }
 
+  /** The agent asks policy.local for a destination; once approved its request goes through. */
+  @Test
+  void anEscalationJoinsTheInboxAndItsApprovalOpensTheDestination() throws Exception {
+    Map<String, String> env = env("h6");
+    String script = "r=$(curl -s -X POST -d '{\"kind\":\"egress\",\"host\":\"two.test\",\"port\":"
+        + port() + ",\"reason\":\"fetch the dataset\"}' http://policy.local/v1/escalations);"
+        + " echo asked: $r; id=$(echo $r | sed 's/.*\"id\":\"\\([^\"]*\\)\".*/\\1/');"
+        + " echo answer: $(curl -s \"http://policy.local/v1/escalations/$id?wait=30\");"
+        + " echo got: $(" + curl("two.test", "/esc") + ");"
+        + " echo forged: $(curl -s -H 'X-Nemoclaw-Token: x' http://policy.local/v1/escalations/$id)";
+    Bg bg = run(env, "run", spec("ask-escalate", script, "30s").toString());
+    JsonNode item = pending(env, 1).get(0);
+    assertEquals("escalation", item.path("kind").asText(), item::toString);
+    assertTrue(item.path("detail").asText().contains("fetch the dataset"), item::toString);
+    assertEquals(0, Cli.run(env, null, "approvals", "approve", item.path("id").asText()).exit());
+    assertEquals(0, bg.waitFor(), bg::stderr);
+    String out = bg.stdout();
+    assertTrue(out.contains("\"status\":\"pending\""), out);
+    assertTrue(out.contains("answer: {\"id\"") && out.contains("\"status\":\"approved\""), out);
+    assertTrue(out.contains("got: hello from origin /esc"), out);
+    assertTrue(out.contains("forged: {\"id\""), out); // the proxy replaced the forged token
+  }
+
   static String capture(String sock, String session) throws Exception {
     Process p = new ProcessBuilder("tmux", "-S", sock, "capture-pane", "-p", "-t", session)
         .start();

@@ -107,6 +107,20 @@ public final class CgroupV1 implements SandboxCgroup {
     }
   }
 
+  @Override
+  public void raise(SandboxPlan.Resources res) throws IOException {
+    Path mem = dirs.get("memory");
+    if (mem != null && Files.exists(mem.resolve("memory.memsw.limit_in_bytes"))) {
+      // memory must stay <= memsw: raise memsw first, lower it last
+      long now = CgroupFiles.readLong(mem.resolve("memory.limit_in_bytes")).orElse(0);
+      if (res.memoryBytes() > now) {
+        CgroupFiles.write(mem.resolve("memory.memsw.limit_in_bytes"),
+            Long.toString(res.memoryBytes()));
+      }
+    }
+    setLimits(res, new ArrayList<>());
+  }
+
   public Map<String, Path> dirs() {
     return dirs;
   }

@@ -70,6 +70,16 @@ public final class CgroupV2 implements SandboxCgroup {
     return new CgroupV2(dir, res.memoryBytes(), off);
   }
 
+  @Override
+  public void raise(SandboxPlan.Resources res) throws IOException {
+    CgroupFiles.write(dir.resolve("memory.max"), Long.toString(res.memoryBytes()));
+    CgroupFiles.write(dir.resolve("pids.max"), Integer.toString(res.pids()));
+    if (res.cpus().isPresent()) {
+      CgroupFiles.write(dir.resolve("cpu.max"),
+          quota(res.cpus().getAsDouble()) + " " + CPU_PERIOD_US);
+    }
+  }
+
   static long quota(double cpus) {
     return Math.max(1000, (long) Math.ceil(cpus * CPU_PERIOD_US));
   }

@@ -8,6 +8,7 @@ import dev.nemoclaw.sandbox.Outcome;
 import dev.nemoclaw.sandbox.ResourceUsage;
 import dev.nemoclaw.sandbox.SandboxException;
 import dev.nemoclaw.sandbox.SandboxHandle;
+import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.sandbox.StatusEvent;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -241,6 +242,14 @@ final class LinuxSandbox implements SandboxHandle {
   }
 
   /** Sends {@code sig} to the init unless it has already exited. */
+  @Override
+  public void setLimits(SandboxPlan.Resources resources) throws IOException {
+    if (cgroup.isEmpty()) {
+      throw new IOException("resource limits are off for this run (" + limits.describe() + ")");
+    }
+    cgroup.get().raise(resources);
+  }
+
   @Override
   public ResourceUsage usage() {
     return outcome.isDone() ? outcome.join().resources()

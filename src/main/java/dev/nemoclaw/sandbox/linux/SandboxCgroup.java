@@ -21,6 +21,9 @@ public sealed interface SandboxCgroup permits CgroupV2, CgroupV1 {
   /** Peaks and totals; read after the sandbox ended, before {@link #destroy}. */
   ResourceUsage usage();
 
+  /** Sets new limits while the sandbox runs (an approved escalation). */
+  void raise(dev.nemoclaw.sandbox.SandboxPlan.Resources res) throws java.io.IOException;
+
   /** Kills whatever is still inside and removes the cgroup. Idempotent. */
   void destroy();
 }
