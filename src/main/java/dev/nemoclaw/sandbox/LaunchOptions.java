@@ -15,12 +15,16 @@ import java.util.function.Consumer;
  * @param listener called on the status-reader thread for each event, in order; must not block
  * @param terminal give the agent a pty of its own, relayed to the caller's terminal (set it when
  *     stdin and stdout are a terminal)
+ * @param output also hear what the sandbox writes: its stdout and stderr then pass through the
+ *     supervisor (still to the caller's own stdout and stderr, unchanged) instead of going there
+ *     directly
  */
 public record LaunchOptions(
     Optional<Consumer<BridgedConnection>> bridge,
     Consumer<StatusEvent> listener,
     Duration timeoutGrace,
-    boolean terminal) {
+    boolean terminal,
+    Optional<Consumer<OutputChunk>> output) {
 
   public LaunchOptions {
     Objects.requireNonNull(bridge);
@@ -31,22 +35,27 @@ public record LaunchOptions(
   }
 
   public static LaunchOptions defaults() {
-    return new LaunchOptions(Optional.empty(), e -> {}, Duration.ofSeconds(2), false);
+    return new LaunchOptions(Optional.empty(), e -> {}, Duration.ofSeconds(2), false,
+        Optional.empty());
   }
 
   public LaunchOptions withBridge(Consumer<BridgedConnection> sink) {
-    return new LaunchOptions(Optional.of(sink), listener, timeoutGrace, terminal);
+    return new LaunchOptions(Optional.of(sink), listener, timeoutGrace, terminal, output);
   }
 
   public LaunchOptions withListener(Consumer<StatusEvent> l) {
-    return new LaunchOptions(bridge, l, timeoutGrace, terminal);
+    return new LaunchOptions(bridge, l, timeoutGrace, terminal, output);
   }
 
   public LaunchOptions withTimeoutGrace(Duration grace) {
-    return new LaunchOptions(bridge, listener, grace, terminal);
+    return new LaunchOptions(bridge, listener, grace, terminal, output);
+  }
+
+  public LaunchOptions withOutput(Consumer<OutputChunk> sink) {
+    return new LaunchOptions(bridge, listener, timeoutGrace, terminal, Optional.of(sink));
   }
 
   public LaunchOptions withTerminal(boolean t) {
-    return new LaunchOptions(bridge, listener, timeoutGrace, t);
+    return new LaunchOptions(bridge, listener, timeoutGrace, t, output);
   }
 }

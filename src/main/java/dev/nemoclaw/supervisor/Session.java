@@ -16,11 +16,13 @@ import dev.nemoclaw.egress.EgressEvent;
 import dev.nemoclaw.egress.SsrfGuard;
 import dev.nemoclaw.egress.UnknownHandler;
 import dev.nemoclaw.policy.Decision;
+import dev.nemoclaw.sandbox.OutputChunk;
 import dev.nemoclaw.sandbox.ResourceUsage;
 import dev.nemoclaw.sandbox.SandboxHandle;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -127,6 +129,25 @@ final class Session implements ControlTarget {
       publish("egress", n);
     } catch (IOException ignored) {
       // our own JSON: cannot fail
+    }
+  }
+
+  private final StringBuilder[] partial = {new StringBuilder(), new StringBuilder()};
+
+  /** The agent's output, a line at a time, for {@code logs} and {@code output} subscribers. */
+  void onOutput(OutputChunk c) {
+    StringBuilder b = partial[c.stderr() ? 1 : 0];
+    synchronized (b) {
+      b.append(new String(c.bytes(), StandardCharsets.UTF_8));
+      int nl;
+      while ((nl = b.indexOf("\n")) >= 0 || b.length() > 8192) {
+        int end = nl >= 0 ? nl : 8192;
+        String line = b.substring(0, end);
+        b.delete(0, nl >= 0 ? nl + 1 : end);
+        publishLog((c.stderr() ? "stderr: " : "") + line);
+        publish("output", F.objectNode().put("event", "output")
+            .put("stream", c.stderr() ? "stderr" : "stdout").put("text", line));
+      }
     }
   }
 

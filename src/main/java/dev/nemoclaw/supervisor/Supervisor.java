@@ -126,7 +126,8 @@ public final class Supervisor {
 
   private static int run(SandboxPlan plan, Options opts, LinuxBackend backend,
       Optional<EgressSession> egress, Session session) throws InterruptedException {
-    LaunchOptions launch = LaunchOptions.defaults().withTerminal(onTerminal());
+    LaunchOptions launch = LaunchOptions.defaults().withTerminal(onTerminal())
+        .withOutput(session::onOutput);
     if (egress.isPresent()) {
       launch = launch.withBridge(egress.get()::adopt);
     }

@@ -4,16 +4,20 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.nemoclaw.sandbox.BridgedConnection;
 import dev.nemoclaw.sandbox.Limits;
+import dev.nemoclaw.sandbox.OutputChunk;
 import dev.nemoclaw.sandbox.Outcome;
 import dev.nemoclaw.sandbox.ResourceUsage;
 import dev.nemoclaw.sandbox.SandboxException;
 import dev.nemoclaw.sandbox.SandboxHandle;
 import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.sandbox.StatusEvent;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -43,6 +47,7 @@ final class LinuxSandbox implements SandboxHandle {
   private final Consumer<StatusEvent> listener;
   private final boolean bridge;
   private final Optional<Consumer<BridgedConnection>> bridgeSink;
+  private final Optional<Consumer<OutputChunk>> output;
   private final List<StatusEvent> events = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Integer> spawned = new CompletableFuture<>();
   private final CompletableFuture<Boolean> started = new CompletableFuture<>();
@@ -55,7 +60,8 @@ final class LinuxSandbox implements SandboxHandle {
 
   LinuxSandbox(String name, byte[] plan, Optional<SandboxCgroup> cgroup, Limits limits,
       Optional<Duration> timeout, Duration timeoutGrace, Consumer<StatusEvent> listener,
-      boolean bridge, Optional<Consumer<BridgedConnection>> bridgeSink) {
+      boolean bridge, Optional<Consumer<BridgedConnection>> bridgeSink,
+      Optional<Consumer<OutputChunk>> output) {
     this.name = name;
     this.plan = plan;
     this.cgroup = cgroup;
@@ -65,6 +71,7 @@ final class LinuxSandbox implements SandboxHandle {
     this.listener = listener;
     this.bridge = bridge;
     this.bridgeSink = bridgeSink;
+    this.output = output;
   }
 
   /** Spawns the init on the run thread; returns once it runs (or throws why it could not). */
@@ -86,7 +93,7 @@ final class LinuxSandbox implements SandboxHandle {
   private void run(Path init) {
     Spawner.Spawned sp;
     try {
-      sp = Spawner.spawn(init, bridge);
+      sp = Spawner.spawn(init, bridge, output.isPresent());
     } catch (SandboxException e) {
       cgroup.ifPresent(SandboxCgroup::destroy);
       spawned.completeExceptionally(e);
@@ -104,6 +111,8 @@ final class LinuxSandbox implements SandboxHandle {
     Thread bridgeReader = sp.bridgeFd() < 0 ? null : Thread.ofPlatform()
         .name("nemoclaw-bridge-" + name).daemon(true)
         .start(() -> BridgeReceiver.receive(sp.bridgeFd(), bridgeSink));
+    Thread outReader = sp.stdoutFd() < 0 ? null : copier(sp.stdoutFd(), false);
+    Thread errReader = sp.stderrFd() < 0 ? null : copier(sp.stderrFd(), true);
     Thread timer = Thread.ofVirtual().name("nemoclaw-timeout-" + name).start(this::watchTimeout);
     Thread sampler = Thread.ofVirtual().name("nemoclaw-sample-" + name).start(this::sample);
     try {
@@ -118,6 +127,13 @@ final class LinuxSandbox implements SandboxHandle {
       sampler.interrupt();
       joinQuietly(reader, 5000);
       Fds.closeQuietly(sp.statusFd());
+      for (Thread t : new Thread[] {outReader, errReader}) {
+        if (t != null) {
+          joinQuietly(t, 5000);
+        }
+      }
+      Fds.closeQuietly(sp.stdoutFd());
+      Fds.closeQuietly(sp.stderrFd());
       if (bridgeReader != null) {
         joinQuietly(bridgeReader, 5000);
         Fds.closeQuietly(sp.bridgeFd());
@@ -170,6 +186,42 @@ final class LinuxSandbox implements SandboxHandle {
         }
       }
     }
+  }
+
+  /** Copies the sandbox's stdout or stderr to ours, and to the output sink, until EOF. */
+  private Thread copier(int fd, boolean stderr) {
+    FileOutputStream to = new FileOutputStream(stderr ? FileDescriptor.err : FileDescriptor.out);
+    return Thread.ofPlatform().name("nemoclaw-" + (stderr ? "stderr-" : "stdout-") + name)
+        .daemon(true).start(() -> {
+          byte[] buf = new byte[65536];
+          boolean ours = true;
+          while (true) {
+            long n;
+            try {
+              n = LibC.C.read(fd, buf, buf.length);
+            } catch (LastErrorException e) {
+              if (e.getErrorCode() == LibC.EINTR) {
+                continue;
+              }
+              return;
+            }
+            if (n <= 0) {
+              return;
+            }
+            if (ours) {
+              try {
+                to.write(buf, 0, (int) n);
+              } catch (IOException e) {
+                ours = false; // our own stdout is gone (a closed pipe): keep draining the sandbox
+              }
+            }
+            try {
+              output.get().accept(new OutputChunk(stderr, Arrays.copyOf(buf, (int) n)));
+            } catch (RuntimeException ignored) {
+              // a failing listener must not stall the sandbox's output
+            }
+          }
+        });
   }
 
   private void readStatus(int fd) {

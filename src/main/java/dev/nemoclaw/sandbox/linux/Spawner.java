@@ -32,11 +32,15 @@ final class Spawner {
    * The parent's ends: {@code planFd} stays open as the lifeline until the run ends; {@code
    * statusFd} is read until EOF; {@code bridgeFd} (-1 without a bridge) delivers connections.
    */
-  record Spawned(int pid, int planFd, int statusFd, int bridgeFd) {}
+  record Spawned(int pid, int planFd, int statusFd, int bridgeFd, int stdoutFd, int stderrFd) {}
 
   private Spawner() {}
 
-  static Spawned spawn(Path init, boolean bridge) throws SandboxException {
+  /**
+   * @param capture the init's stdout and stderr become pipes whose read ends come back in {@link
+   *     Spawned} (-1 otherwise: the JVM's own fds 1 and 2)
+   */
+  static Spawned spawn(Path init, boolean bridge, boolean capture) throws SandboxException {
     if (!Files.isExecutable(init)) {
       throw new SandboxException("init", "the sandbox init " + init + " is missing or not"
           + " executable (build it with `./mvnw package`, or set NEMOCLAW_INIT)");
@@ -44,9 +48,17 @@ final class Spawner {
     int[] plan = {-1, -1};
     int[] status = {-1, -1};
     int[] bridgePair = {-1, -1};
+    int[] out = {-1, -1};
+    int[] err = {-1, -1};
     try {
       pipe(plan);
       pipe(status);
+      if (capture) {
+        pipe(out);
+        pipe(err);
+        out[1] = above(out[1], BRIDGE_FD);
+        err[1] = above(err[1], BRIDGE_FD);
+      }
       if (bridge) {
         socketpair(bridgePair);
       }
@@ -56,14 +68,16 @@ final class Spawner {
       if (bridge) {
         bridgePair[1] = above(bridgePair[1], BRIDGE_FD);
       }
-      int pid = posixSpawn(init, plan[0], status[1], bridgePair[1]);
+      int pid = posixSpawn(init, plan[0], status[1], bridgePair[1], out[1], err[1]);
       Fds.closeQuietly(plan[0]);
       Fds.closeQuietly(status[1]);
       Fds.closeQuietly(bridgePair[1]);
-      return new Spawned(pid, plan[1], status[0], bridgePair[0]);
+      Fds.closeQuietly(out[1]);
+      Fds.closeQuietly(err[1]);
+      return new Spawned(pid, plan[1], status[0], bridgePair[0], out[0], err[0]);
     } catch (SandboxException | RuntimeException e) {
       for (int fd : new int[] {plan[0], plan[1], status[0], status[1], bridgePair[0],
-          bridgePair[1]}) {
+          bridgePair[1], out[0], out[1], err[0], err[1]}) {
         Fds.closeQuietly(fd);
       }
       throw e;
@@ -100,8 +114,8 @@ final class Spawner {
     }
   }
 
-  private static int posixSpawn(Path init, int childPlan, int childStatus, int childBridge)
-      throws SandboxException {
+  private static int posixSpawn(Path init, int childPlan, int childStatus, int childBridge,
+      int childOut, int childErr) throws SandboxException {
     LibC c = LibC.C;
     try (Memory actions = new Memory(OPAQUE);
         Memory attr = new Memory(OPAQUE);
@@ -116,6 +130,10 @@ final class Spawner {
           // dup2 clears FD_CLOEXEC on the target, so only 3, 4 (and 5) survive the exec
           check(c.posix_spawn_file_actions_adddup2(actions, childPlan, PLAN_FD), "adddup2 3");
           check(c.posix_spawn_file_actions_adddup2(actions, childStatus, STATUS_FD), "adddup2 4");
+          if (childOut >= 0) {
+            check(c.posix_spawn_file_actions_adddup2(actions, childOut, 1), "adddup2 1");
+            check(c.posix_spawn_file_actions_adddup2(actions, childErr, 2), "adddup2 2");
+          }
           if (childBridge >= 0) {
             check(c.posix_spawn_file_actions_adddup2(actions, childBridge, BRIDGE_FD),
                 "adddup2 5");
