@@ -119,13 +119,21 @@ final class RunCommand implements Callable<Integer> {
           + "build; use --backend native");
       return EXIT_FAILED_TO_START;
     }
-    if (detach || tui) {
-      System.err.println("nemoclaw run: " + (detach ? "--detach" : "--tui")
-          + " is not available yet in this build");
+    if (detach) {
+      System.err.println("nemoclaw run: --detach is not available yet in this build");
       return EXIT_FAILED_TO_START;
     }
     boolean interactive = System.console() != null && System.console().isTerminal();
+    boolean never = ci || "true".equals(System.getenv("CI"));
+    if (tui) {
+      if (!interactive) {
+        System.err.println("nemoclaw run: --tui needs a terminal (stdin and stdout); without one"
+            + " use `nemoclaw run` and `nemoclaw approvals` from another shell");
+        return EXIT_FAILED_TO_START;
+      }
+      return TuiRun.run(plan, spec, Optional.ofNullable(report), never);
+    }
     return Supervisor.run(plan, new Supervisor.Options(Optional.ofNullable(report), interactive,
-        System.err, spec.network(), ci || "true".equals(System.getenv("CI"))));
+        System.err, spec.network(), never, Optional.empty()));
   }
 }

@@ -18,13 +18,16 @@ import java.util.function.Consumer;
  * @param output also hear what the sandbox writes: its stdout and stderr then pass through the
  *     supervisor (still to the caller's own stdout and stderr, unchanged) instead of going there
  *     directly
+ * @param headless the sandbox gets /dev/null as stdin and its output goes only to {@code output}
+ *     (something else, a TUI, owns the caller's terminal)
  */
 public record LaunchOptions(
     Optional<Consumer<BridgedConnection>> bridge,
     Consumer<StatusEvent> listener,
     Duration timeoutGrace,
     boolean terminal,
-    Optional<Consumer<OutputChunk>> output) {
+    Optional<Consumer<OutputChunk>> output,
+    boolean headless) {
 
   public LaunchOptions {
     Objects.requireNonNull(bridge);
@@ -36,26 +39,31 @@ public record LaunchOptions(
 
   public static LaunchOptions defaults() {
     return new LaunchOptions(Optional.empty(), e -> {}, Duration.ofSeconds(2), false,
-        Optional.empty());
+        Optional.empty(), false);
   }
 
   public LaunchOptions withBridge(Consumer<BridgedConnection> sink) {
-    return new LaunchOptions(Optional.of(sink), listener, timeoutGrace, terminal, output);
+    return new LaunchOptions(Optional.of(sink), listener, timeoutGrace, terminal, output, headless);
   }
 
   public LaunchOptions withListener(Consumer<StatusEvent> l) {
-    return new LaunchOptions(bridge, l, timeoutGrace, terminal, output);
+    return new LaunchOptions(bridge, l, timeoutGrace, terminal, output, headless);
   }
 
   public LaunchOptions withTimeoutGrace(Duration grace) {
-    return new LaunchOptions(bridge, listener, grace, terminal, output);
+    return new LaunchOptions(bridge, listener, grace, terminal, output, headless);
   }
 
   public LaunchOptions withOutput(Consumer<OutputChunk> sink) {
-    return new LaunchOptions(bridge, listener, timeoutGrace, terminal, Optional.of(sink));
+    return new LaunchOptions(bridge, listener, timeoutGrace, terminal, Optional.of(sink),
+        headless);
+  }
+
+  public LaunchOptions withHeadless(boolean h) {
+    return new LaunchOptions(bridge, listener, timeoutGrace, terminal, output, h);
   }
 
   public LaunchOptions withTerminal(boolean t) {
-    return new LaunchOptions(bridge, listener, timeoutGrace, t, output);
+    return new LaunchOptions(bridge, listener, timeoutGrace, t, output, headless);
   }
 }

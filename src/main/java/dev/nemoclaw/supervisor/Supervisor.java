@@ -3,6 +3,7 @@ package dev.nemoclaw.supervisor;
 import dev.nemoclaw.approval.Inbox;
 import dev.nemoclaw.approval.PolicyWriter;
 import dev.nemoclaw.control.ControlServer;
+import dev.nemoclaw.control.ControlTarget;
 import dev.nemoclaw.control.Registry;
 import dev.nemoclaw.egress.UnknownHandler;
 import dev.nemoclaw.policy.PolicyStore;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
 
@@ -45,9 +47,12 @@ public final class Supervisor {
    * @param network agent.yaml's network section: the policy the run's egress proxy enforces, with
    *     the sandbox's stored revisions on top
    * @param ci never ask: unknown destinations are refused at once
+   * @param tui {@code run --tui}: handed the running sandbox's control target before the agent
+   *     starts; the agent then gets /dev/null as stdin and its output goes only to the target's
+   *     {@code output} events, because the TUI owns the terminal
    */
   public record Options(Optional<Path> report, boolean interactive, PrintStream messages,
-      Network network, boolean ci) {}
+      Network network, boolean ci, Optional<Consumer<ControlTarget>> tui) {}
 
   private Supervisor() {}
 
@@ -126,8 +131,13 @@ public final class Supervisor {
 
   private static int run(SandboxPlan plan, Options opts, LinuxBackend backend,
       Optional<EgressSession> egress, Session session) throws InterruptedException {
-    LaunchOptions launch = LaunchOptions.defaults().withTerminal(onTerminal())
-        .withOutput(session::onOutput);
+    LaunchOptions launch = LaunchOptions.defaults().withOutput(session::onOutput);
+    if (opts.tui().isPresent()) {
+      opts.tui().get().accept(session);
+      launch = launch.withHeadless(true);
+    } else {
+      launch = launch.withTerminal(onTerminal());
+    }
     if (egress.isPresent()) {
       launch = launch.withBridge(egress.get()::adopt);
     }

@@ -108,7 +108,7 @@ public final class TermModel {
   public record View(List<Sandbox> sandboxes, List<Approval> approvals, List<Egress> network,
       List<LogLine> log, List<String> rulesAdded, Pane focus, Mode mode,
       Optional<String> selectedSandbox, Optional<String> selectedApproval,
-      Optional<String> selectedEgress, Optional<Notice> notice) {
+      Optional<String> selectedEgress, Optional<Notice> notice, List<String> output) {
     public Optional<Approval> approval() {
       return selectedApproval.flatMap(k -> approvals.stream().filter(a -> a.key().equals(k))
           .findFirst());
@@ -152,6 +152,8 @@ public final class TermModel {
   private final Map<String, Approval> approvals = new LinkedHashMap<>();
   private final Deque<Egress> network = new ArrayDeque<>();
   private final Deque<LogLine> log = new ArrayDeque<>();
+  /** The agent's own output ({@code run --tui}: one sandbox), newest last. */
+  private final Deque<String> output = new ArrayDeque<>();
   private final List<String> rulesAdded = new ArrayList<>();
   private final Map<String, Boolean> deciding = new HashMap<>();
   private long seq;
@@ -224,8 +226,15 @@ public final class TermModel {
         }
       }
       case "egress" -> egress(sb, e);
+      case "output" -> {
+        String text = Text.clean(e.path("text").asText(""));
+        output.addLast(e.path("stream").asText().equals("stderr") ? "! " + text : text);
+        while (output.size() > FEED_LIMIT) {
+          output.removeFirst();
+        }
+      }
       default -> {
-        // output and future events: not shown here
+        // future events: not shown
       }
     }
     reselect(before, sbBefore, netBefore, ours);
@@ -579,7 +588,7 @@ public final class TermModel {
             s.cpuPercent, s.pids, pending.getOrDefault(s.name, 0), s.exitCode))
         .toList();
     return new View(sbs, sorted, List.copyOf(network), List.copyOf(log), List.copyOf(rulesAdded),
-        focus, mode, selSandbox, selApproval, selEgress, notice);
+        focus, mode, selSandbox, selApproval, selEgress, notice, List.copyOf(output));
   }
 
   /** The earliest expiry among pending approvals: the UI repaints the countdown until then. */

@@ -324,7 +324,24 @@ public final class TermUi {
     approvals(p, v, now, row, apHeight);
     row += apHeight;
     if (netHeight > 0) {
-      network(p, v, row, netHeight);
+      if (v.output().isEmpty()) {
+        network(p, v, row, netHeight);
+      } else {
+        output(p, v, row, netHeight);
+      }
+    }
+  }
+
+  /** {@code run --tui}: the agent's own output where the network feed would be; newest last. */
+  private void output(Painter p, View v, int row, int height) {
+    title(p, row, "Agent output", "stderr marked !", false);
+    int rows = height - 1;
+    List<String> lines = v.output();
+    int from = Math.max(0, lines.size() - rows);
+    for (int i = 0; from + i < lines.size() && i < rows; i++) {
+      String l = lines.get(from + i);
+      p.line(row + 1 + i, " " + Text.fit(l, p.width - 1), l.startsWith("! ") ? theme.denied()
+          : theme.normal());
     }
   }
 

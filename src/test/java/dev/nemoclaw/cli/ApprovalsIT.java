@@ -284,6 +284,48 @@ class ApprovalsIT {
     assertTrue(out.contains("forged: {\"id\""), out); // the proxy replaced the forged token
   }
 
+  /** {@code run --tui}: the agent's output and its approvals on one screen; `o` approves. */
+  @Test
+  void runTuiShowsTheAgentsOutputAndItsInbox() throws Exception {
+    Map<String, String> env = env("h7");
+    String session = "nc-runtui-" + ProcessHandle.current().pid();
+    String sock = work.resolve("tmux-run.sock").toString();
+    Path done = work.resolve("runtui.exit");
+    Path f = spec("ask-runtui", "echo first line; echo got: $(" + curl("three.test", "/tui")
+        + ")", "30s");
+    String cmd = "NEMOCLAW_SKIP_BUILD=1 NEMOCLAW_HOME=" + env.get("NEMOCLAW_HOME")
+        + " JAVA_TOOL_OPTIONS=" + env.get("JAVA_TOOL_OPTIONS") + " " + Cli.REPO.resolve("nemoclaw")
+        + " run --tui " + f + "; echo $? > " + done + "; sleep 60";
+    try {
+      assertEquals(0, new ProcessBuilder("tmux", "-S", sock, "new-session", "-d", "-s", session,
+          "-x", "100", "-y", "30", cmd).inheritIO().start().waitFor());
+      String screen = waitFor(sock, session, "three.test");
+      assertTrue(screen.contains("first line"), screen); // the agent's output, in its pane
+      new ProcessBuilder("tmux", "-S", sock, "send-keys", "-t", session, "o").start().waitFor();
+      screen = waitFor(sock, session, "got: hello from origin /tui");
+      assertTrue(screen.contains("exited 0"), screen);
+      new ProcessBuilder("tmux", "-S", sock, "send-keys", "-t", session, "q").start().waitFor();
+      for (int i = 0; i < 100 && !Files.exists(done); i++) {
+        Thread.sleep(100);
+      }
+      assertEquals("0", Files.readString(done).strip());
+    } finally {
+      new ProcessBuilder("tmux", "-S", sock, "kill-server").start().waitFor();
+    }
+  }
+
+  static String waitFor(String sock, String session, String text) throws Exception {
+    String screen = "";
+    for (int i = 0; i < 300; i++) {
+      screen = capture(sock, session);
+      if (screen.contains(text)) {
+        return screen;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("never showed " + text + ":\n" + screen);
+  }
+
   static String capture(String sock, String session) throws Exception {
     Process p = new ProcessBuilder("tmux", "-S", sock, "capture-pane", "-p", "-t", session)
         .start();

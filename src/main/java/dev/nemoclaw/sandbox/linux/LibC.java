@@ -66,6 +66,9 @@ interface LibC extends Library {
 
   int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
 
+  int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int flags,
+      int mode);
+
   /** glibc ≥ 2.34. */
   int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
 

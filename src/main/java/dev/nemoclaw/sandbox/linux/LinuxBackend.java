@@ -82,7 +82,7 @@ public final class LinuxBackend implements Backend {
     LinuxSandbox sandbox = new LinuxSandbox(plan.name(), bytes, cgroup, limits,
         plan.resources().timeout(), options.timeoutGrace(), options.listener(),
         plan.network().mode() == SandboxPlan.NetworkMode.PROXY, options.bridge(),
-        options.output());
+        options.output(), options.headless());
     sandbox.launch(install.init());
     return sandbox;
   }

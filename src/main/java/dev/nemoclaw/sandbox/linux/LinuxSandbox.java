@@ -48,6 +48,7 @@ final class LinuxSandbox implements SandboxHandle {
   private final boolean bridge;
   private final Optional<Consumer<BridgedConnection>> bridgeSink;
   private final Optional<Consumer<OutputChunk>> output;
+  private final boolean headless;
   private final List<StatusEvent> events = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Integer> spawned = new CompletableFuture<>();
   private final CompletableFuture<Boolean> started = new CompletableFuture<>();
@@ -61,7 +62,7 @@ final class LinuxSandbox implements SandboxHandle {
   LinuxSandbox(String name, byte[] plan, Optional<SandboxCgroup> cgroup, Limits limits,
       Optional<Duration> timeout, Duration timeoutGrace, Consumer<StatusEvent> listener,
       boolean bridge, Optional<Consumer<BridgedConnection>> bridgeSink,
-      Optional<Consumer<OutputChunk>> output) {
+      Optional<Consumer<OutputChunk>> output, boolean headless) {
     this.name = name;
     this.plan = plan;
     this.cgroup = cgroup;
@@ -72,6 +73,7 @@ final class LinuxSandbox implements SandboxHandle {
     this.bridge = bridge;
     this.bridgeSink = bridgeSink;
     this.output = output;
+    this.headless = headless;
   }
 
   /** Spawns the init on the run thread; returns once it runs (or throws why it could not). */
@@ -93,7 +95,7 @@ final class LinuxSandbox implements SandboxHandle {
   private void run(Path init) {
     Spawner.Spawned sp;
     try {
-      sp = Spawner.spawn(init, bridge, output.isPresent());
+      sp = Spawner.spawn(init, bridge, output.isPresent() || headless, headless);
     } catch (SandboxException e) {
       cgroup.ifPresent(SandboxCgroup::destroy);
       spawned.completeExceptionally(e);
@@ -194,7 +196,7 @@ final class LinuxSandbox implements SandboxHandle {
     return Thread.ofPlatform().name("nemoclaw-" + (stderr ? "stderr-" : "stdout-") + name)
         .daemon(true).start(() -> {
           byte[] buf = new byte[65536];
-          boolean ours = true;
+          boolean ours = !headless;
           while (true) {
             long n;
             try {
@@ -216,7 +218,7 @@ final class LinuxSandbox implements SandboxHandle {
               }
             }
             try {
-              output.get().accept(new OutputChunk(stderr, Arrays.copyOf(buf, (int) n)));
+              output.ifPresent(o -> o.accept(new OutputChunk(stderr, Arrays.copyOf(buf, (int) n))));
             } catch (RuntimeException ignored) {
               // a failing listener must not stall the sandbox's output
             }

@@ -40,7 +40,8 @@ final class Spawner {
    * @param capture the init's stdout and stderr become pipes whose read ends come back in {@link
    *     Spawned} (-1 otherwise: the JVM's own fds 1 and 2)
    */
-  static Spawned spawn(Path init, boolean bridge, boolean capture) throws SandboxException {
+  static Spawned spawn(Path init, boolean bridge, boolean capture, boolean nullStdin)
+      throws SandboxException {
     if (!Files.isExecutable(init)) {
       throw new SandboxException("init", "the sandbox init " + init + " is missing or not"
           + " executable (build it with `./mvnw package`, or set NEMOCLAW_INIT)");
@@ -68,7 +69,7 @@ final class Spawner {
       if (bridge) {
         bridgePair[1] = above(bridgePair[1], BRIDGE_FD);
       }
-      int pid = posixSpawn(init, plan[0], status[1], bridgePair[1], out[1], err[1]);
+      int pid = posixSpawn(init, plan[0], status[1], bridgePair[1], out[1], err[1], nullStdin);
       Fds.closeQuietly(plan[0]);
       Fds.closeQuietly(status[1]);
       Fds.closeQuietly(bridgePair[1]);
@@ -115,7 +116,7 @@ final class Spawner {
   }
 
   private static int posixSpawn(Path init, int childPlan, int childStatus, int childBridge,
-      int childOut, int childErr) throws SandboxException {
+      int childOut, int childErr, boolean nullStdin) throws SandboxException {
     LibC c = LibC.C;
     try (Memory actions = new Memory(OPAQUE);
         Memory attr = new Memory(OPAQUE);
@@ -130,6 +131,10 @@ final class Spawner {
           // dup2 clears FD_CLOEXEC on the target, so only 3, 4 (and 5) survive the exec
           check(c.posix_spawn_file_actions_adddup2(actions, childPlan, PLAN_FD), "adddup2 3");
           check(c.posix_spawn_file_actions_adddup2(actions, childStatus, STATUS_FD), "adddup2 4");
+          if (nullStdin) {
+            check(c.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", 0, 0),
+                "addopen /dev/null");
+          }
           if (childOut >= 0) {
             check(c.posix_spawn_file_actions_adddup2(actions, childOut, 1), "adddup2 1");
             check(c.posix_spawn_file_actions_adddup2(actions, childErr, 2), "adddup2 2");
