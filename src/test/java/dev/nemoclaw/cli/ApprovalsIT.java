@@ -326,6 +326,39 @@ class ApprovalsIT {
     throw new AssertionError("never showed " + text + ":\n" + screen);
   }
 
+  /** A resources escalation, once approved, raises the running sandbox's limits at once. */
+  @Test
+  void anApprovedResourcesEscalationRaisesTheLiveLimit() throws Exception {
+    Map<String, String> env = env("h8");
+    String py = "cat > /tmp/f.py <<'PY'\nimport os, time\nn = 0\nfor i in range(40):\n"
+        + "    try:\n        if os.fork() == 0:\n            time.sleep(3)\n            os._exit(0)\n"
+        + "        n += 1\n    except OSError:\n        pass\nprint(n)\nPY\n";
+    String script = py + "echo before: $(python3 /tmp/f.py);"
+        + " r=$(curl -s -X POST -d '{\"kind\":\"resources\",\"pids\":200,\"reason\":\"build\"}'"
+        + " http://policy.local/v1/escalations);"
+        + " id=$(echo $r | sed 's/.*\"id\":\"\\([^\"]*\\)\".*/\\1/');"
+        + " echo answer: $(curl -s \"http://policy.local/v1/escalations/$id?wait=30\");"
+        + " echo after: $(python3 /tmp/f.py)";
+    Path f = work.resolve("ask-resources.yaml");
+    Files.writeString(f, """
+        apiVersion: nemoclaw.dev/v1
+        name: ask-resources
+        command: [sh, -c, %s]
+        resources: {pids: 24}
+        network: {mode: proxy, unknown: ask, approvalTimeout: 30s}
+        """.formatted(new ObjectMapper().writeValueAsString(script)));
+    Bg bg = run(env, "run", f.toString());
+    JsonNode item = pending(env, 1).get(0);
+    assertTrue(item.path("detail").asText().contains("pids=200"), item::toString);
+    assertEquals(0, Cli.run(env, null, "approvals", "approve", item.path("id").asText()).exit());
+    assertEquals(0, bg.waitFor(), bg::stderr);
+    String out = bg.stdout();
+    int before = Integer.parseInt(out.replaceAll("(?s).*before: (\\d+).*", "$1"));
+    int after = Integer.parseInt(out.replaceAll("(?s).*after: (\\d+).*", "$1"));
+    assertTrue(before < 40, out); // the old limit held
+    assertEquals(40, after, out); // the new one applies to the running sandbox
+  }
+
   static String capture(String sock, String session) throws Exception {
     Process p = new ProcessBuilder("tmux", "-S", sock, "capture-pane", "-p", "-t", session)
         .start();
