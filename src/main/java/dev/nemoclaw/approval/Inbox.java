@@ -2,6 +2,7 @@ package dev.nemoclaw.approval;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import dev.nemoclaw.spec.Values;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -451,17 +452,7 @@ public final class Inbox implements AutoCloseable {
   }
 
   static String human(Duration d) {
-    long ms = d.toMillis();
-    if (ms % 3_600_000 == 0) {
-      return ms / 3_600_000 + "h";
-    }
-    if (ms % 60_000 == 0) {
-      return ms / 60_000 + "m";
-    }
-    if (ms % 1000 == 0) {
-      return ms / 1000 + "s";
-    }
-    return ms + "ms";
+    return Values.format(d);
   }
 
   /** One held item; mutable fields are guarded by {@code state}. */

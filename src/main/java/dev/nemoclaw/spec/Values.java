@@ -84,7 +84,8 @@ public final class Values {
     };
   }
 
-  static Duration duration(String s) {
+  /** CONTRACT §2's durations: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 1h30m}. */
+  public static Duration duration(String s) {
     Matcher m = DURATION_PART.matcher(s);
     Duration total = Duration.ZERO;
     int at = 0;
@@ -111,6 +112,21 @@ public final class Values {
       throw new IllegalArgumentException("'" + s + "': the duration must be positive");
     }
     return total;
+  }
+
+  /** The shortest spelling of {@code d} in the same syntax: {@code 90s}, {@code 5m}, {@code 1h}. */
+  public static String format(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 3_600_000 == 0) {
+      return ms / 3_600_000 + "h";
+    }
+    if (ms % 60_000 == 0) {
+      return ms / 60_000 + "m";
+    }
+    if (ms % 1000 == 0) {
+      return ms / 1000 + "s";
+    }
+    return ms + "ms";
   }
 
   public static long size(String s) {
