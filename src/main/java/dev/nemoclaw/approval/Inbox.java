@@ -1,8 +1,8 @@
 package dev.nemoclaw.approval;
 
+import dev.nemoclaw.spec.Values;
 import java.security.SecureRandom;
 import java.time.Clock;
-import dev.nemoclaw.spec.Values;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
