@@ -293,7 +293,7 @@ class ApprovalsIT {
     Path done = work.resolve("runtui.exit");
     Path f = spec("ask-runtui", "echo first line; echo got: $(" + curl("three.test", "/tui")
         + ")", "30s");
-    String cmd = "NEMOCLAW_SKIP_BUILD=1 NEMOCLAW_HOME=" + env.get("NEMOCLAW_HOME")
+    String cmd = "env -u CI NEMOCLAW_SKIP_BUILD=1 NEMOCLAW_HOME=" + env.get("NEMOCLAW_HOME")
         + " JAVA_TOOL_OPTIONS=" + env.get("JAVA_TOOL_OPTIONS") + " " + Cli.REPO.resolve("nemoclaw")
         + " run --tui " + f + "; echo $? > " + done + "; sleep 60";
     try {
