@@ -66,7 +66,10 @@ public final class ControlServer implements AutoCloseable {
     this.server = server;
     this.self = self;
     this.root = root;
-    this.acceptor = Thread.ofVirtual().name("control-accept " + socket.getFileName())
+    // Platform threads for socket I/O: a virtual thread's blocking I/O starts the JDK's poller
+    // threads, which sit in native code for the life of the JVM and so delay every exit by the
+    // ~300 ms HotSpot waits for threads in native. Operators are few; threads are cheap here.
+    this.acceptor = Thread.ofPlatform().daemon().name("control-accept " + socket.getFileName())
         .unstarted(this::acceptLoop);
   }
 
@@ -160,7 +163,7 @@ public final class ControlServer implements AutoCloseable {
       }
       Connection conn = new Connection(c);
       connections.add(conn);
-      Thread.ofVirtual().name("control " + socket.getFileName()).start(conn::serve);
+      Thread.ofPlatform().daemon().name("control " + socket.getFileName()).start(conn::serve);
     }
   }
 
@@ -335,7 +338,8 @@ public final class ControlServer implements AutoCloseable {
       lines.write(ok);
       if (subscription != null && pump == null) {
         // events queued while the answer was being prepared go out after it, in order
-        pump = Thread.ofVirtual().name("control-events " + socket.getFileName()).start(this::pump);
+        pump = Thread.ofPlatform().daemon().name("control-events " + socket.getFileName())
+            .start(this::pump);
       }
     }
 
