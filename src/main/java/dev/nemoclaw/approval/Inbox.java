@@ -55,7 +55,8 @@ public final class Inbox implements AutoCloseable {
   private final Clock clock;
   private final Scheduler scheduler;
   private final ScheduledExecutorService ownedExecutor;
-  private final SecureRandom random = new SecureRandom();
+  // made on the first held request: most runs never hold one, and SecureRandom costs start-up time
+  private volatile SecureRandom random;
 
   private final ReentrantLock state = new ReentrantLock();
   // guarded by state:
@@ -399,6 +400,9 @@ public final class Inbox implements AutoCloseable {
   private String newId() {
     HexFormat hex = HexFormat.of();
     byte[] b = new byte[3];
+    if (random == null) {
+      random = new SecureRandom(); // two racing callers may each make one: harmless
+    }
     while (true) {
       random.nextBytes(b);
       String id = hex.formatHex(b);

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -90,7 +89,8 @@ public final class ControlServer implements AutoCloseable {
       }
     }
     byte[] rnd = new byte[6];
-    new SecureRandom().nextBytes(rnd);
+    // only a unique name inside our 0700 directory: no secret, so no SecureRandom start-up cost
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(rnd);
     Path tmp = dir.resolve(".bind-" + HexFormat.of().formatHex(rnd) + ".sock");
     ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     try {
