@@ -25,6 +25,19 @@ static void seccomp_die(int rc, const char *what, const char *name)
 	die_with_error("seccomp: %s %s", what, name);
 }
 
+static int runnable_here(uint32_t arch)
+{
+	uint32_t native = seccomp_arch_native();
+
+	if (arch == native)
+		return 1;
+	if (native == SCMP_ARCH_X86_64)
+		return arch == SCMP_ARCH_X86 || arch == SCMP_ARCH_X32;
+	if (native == SCMP_ARCH_AARCH64)
+		return arch == SCMP_ARCH_ARM;
+	return 1; /* elsewhere: keep what the profile says */
+}
+
 int seccomp_apply(const struct nc_plan *plan)
 {
 	scmp_filter_ctx ctx;
@@ -42,6 +55,10 @@ int seccomp_apply(const struct nc_plan *plan)
 		uint32_t arch = seccomp_arch_resolve_name(plan->seccomp_arches[i]);
 		if (arch == 0)
 			die("seccomp: unknown architecture %s", plan->seccomp_arches[i]);
+		/* An architecture this kernel cannot run (aarch64 on x86_64) needs no filter:
+		 * compiling one only costs start-up time. Its own compat ABIs stay in. */
+		if (!runnable_here(arch))
+			continue;
 		rc = seccomp_arch_add(ctx, arch);
 		if (rc < 0 && rc != -EEXIST)
 			seccomp_die(rc, "add architecture", plan->seccomp_arches[i]);
