@@ -33,10 +33,10 @@ final class EgressSession implements AutoCloseable {
   private final Denials denials = new Denials();
   private final Optional<BufferedWriter> log;
   private final PrintStream messages;
-  private final Consumer<EgressEvent> also;
+  private final Consumer<String> also;
 
   private EgressSession(EgressPolicy policy, UnknownHandler unknown, Optional<BufferedWriter> log,
-      PrintStream messages, Consumer<EgressEvent> also, List<InternalService> internal) {
+      PrintStream messages, Consumer<String> also, List<InternalService> internal) {
     this.log = log;
     this.messages = messages;
     this.also = also;
@@ -48,10 +48,10 @@ final class EgressSession implements AutoCloseable {
 
   /**
    * @param unknown what happens to destinations no rule covers (the inbox, or refuse at once)
-   * @param also another listener for every event (the control socket's subscribers)
+   * @param also hears every event as its JSON line (the control socket's subscribers)
    */
   static EgressSession start(EgressPolicy policy, UnknownHandler unknown, Path logFile,
-      PrintStream messages, Consumer<EgressEvent> also, List<InternalService> internal) {
+      PrintStream messages, Consumer<String> also, List<InternalService> internal) {
     Optional<BufferedWriter> log;
     try {
       Files.createDirectories(logFile.getParent());
@@ -79,7 +79,8 @@ final class EgressSession implements AutoCloseable {
 
   private void onEvent(EgressEvent e) {
     denials.accept(e);
-    also.accept(e);
+    String line = e.toJsonLine(); // once, for the log and the control socket alike
+    also.accept(line);
     if (e instanceof EgressEvent.Decided d && d.decision() == EgressEvent.Verdict.DENY) {
       messages.println("nemoclaw: egress denied: " + d.method().map(m -> m + " ").orElse("")
           + d.host() + ":" + d.port() + d.path().orElse("")
@@ -89,7 +90,7 @@ final class EgressSession implements AutoCloseable {
     log.ifPresent(w -> {
       synchronized (w) {
         try {
-          w.write(e.toJsonLine());
+          w.write(line);
           w.newLine();
           w.flush();
         } catch (IOException ignored) {

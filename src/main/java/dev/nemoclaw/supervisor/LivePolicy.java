@@ -30,10 +30,6 @@ final class LivePolicy implements EgressPolicy {
     current.set(CompiledPolicy.compile(network, store.current()));
   }
 
-  int revision() throws IOException {
-    return store.latest().map(r -> r.number()).orElse(0);
-  }
-
   @Override
   public Decision decide(EgressRequest request) {
     return current.get().decide(request);

@@ -12,7 +12,6 @@ import dev.nemoclaw.approval.InboxEvent;
 import dev.nemoclaw.approval.Pending;
 import dev.nemoclaw.approval.Verdict;
 import dev.nemoclaw.control.ControlTarget;
-import dev.nemoclaw.egress.EgressEvent;
 import dev.nemoclaw.egress.SsrfGuard;
 import dev.nemoclaw.egress.UnknownHandler;
 import dev.nemoclaw.policy.Decision;
@@ -41,6 +40,7 @@ import java.util.function.Consumer;
  */
 final class Session implements ControlTarget {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int LOG_LINES = 500;
 
   private record Subscriber(List<String> topics, Consumer<ObjectNode> listener) {}
@@ -121,15 +121,23 @@ final class Session implements ControlTarget {
     }
   }
 
-  void onEgress(EgressEvent e) {
+  /** One egress event as its JSON line (made once, by the egress log). */
+  void onEgress(String line) {
+    publishLog(line);
+    if (!wanted("egress")) {
+      return; // the common case: nobody watches, so the proxy's path does not parse anything
+    }
     try {
-      ObjectNode n = (ObjectNode) new ObjectMapper().readTree(e.toJsonLine());
-      publishLog(e.toJsonLine());
+      ObjectNode n = (ObjectNode) JSON.readTree(line);
       n.put("event", "egress");
       publish("egress", n);
     } catch (IOException ignored) {
       // our own JSON: cannot fail
     }
+  }
+
+  private boolean wanted(String topic) {
+    return subscribers.stream().anyMatch(s -> s.topics().contains(topic));
   }
 
   private final StringBuilder[] partial = {new StringBuilder(), new StringBuilder()};
@@ -152,6 +160,9 @@ final class Session implements ControlTarget {
   }
 
   void publishStats() {
+    if (!wanted("stats")) {
+      return; // reading the cgroup every second for nobody is waste
+    }
     ObjectNode n = stats();
     n.put("event", "stats");
     publish("stats", n);
