@@ -21,7 +21,6 @@ import dev.nemoclaw.sandbox.SandboxHandle;
 import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.sandbox.linux.LinuxBackend;
 import java.io.IOException;
-import java.io.Console;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -136,7 +135,7 @@ public final class Supervisor {
       opts.tui().get().accept(session);
       launch = launch.withHeadless(true);
     } else {
-      launch = launch.withTerminal(onTerminal());
+      launch = launch.withTerminal(opts.interactive()); // a pty of its own on a terminal
     }
     if (egress.isPresent()) {
       launch = launch.withBridge(egress.get()::adopt);
@@ -161,12 +160,6 @@ public final class Supervisor {
           egress.map(EgressSession::denied).orElse(List.of()), opts.messages());
     }
     return outcome.exitCode();
-  }
-
-  /** stdin and stdout are a terminal: the agent gets a pty of its own (a shell or a TUI works). */
-  private static boolean onTerminal() {
-    Console c = System.console();
-    return c != null && c.isTerminal();
   }
 
   /**

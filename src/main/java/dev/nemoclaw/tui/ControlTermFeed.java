@@ -86,10 +86,16 @@ public final class ControlTermFeed implements TermFeed {
         JsonNode items = c.call("approvals").path("items");
         up.set("approvals", items.isArray() ? items : F.arrayNode());
         ControlClient sub = ControlClient.connect(e.socket());
-        ControlClient.Subscription s = sub.subscribe(TOPICS, ev -> {
-          ev.put("sandbox", e.name());
-          events.accept(ev);
-        });
+        ControlClient.Subscription s;
+        try {
+          s = sub.subscribe(TOPICS, ev -> {
+            ev.put("sandbox", e.name());
+            events.accept(ev);
+          });
+        } catch (IOException | ControlTarget.ControlError x) {
+          sub.close();
+          throw x;
+        }
         watched.put(e.name(), s);
         events.accept(up);
         Thread.ofVirtual().start(() -> {
