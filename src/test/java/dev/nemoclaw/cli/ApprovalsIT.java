@@ -3,7 +3,6 @@ package dev.nemoclaw.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 203.0.113.7 (TEST-NET-3 on the host's loopback device, as in {@link ProxyIT}).
  */
 class ApprovalsIT {
-  static final String IP = "203.0.113.7";
+  static final String IP = TestNet.IP;
   @TempDir static Path work;
   static HttpServer origin;
   static Path hosts;
@@ -37,12 +36,7 @@ class ApprovalsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root to add " + IP);
-    Process p = new ProcessBuilder("ip", "addr", "add", IP + "/32", "dev", "lo")
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    added = p.waitFor() == 0;
-    assertTrue(added || out.contains("exists"), out);
+    added = TestNet.add();
     origin = HttpServer.create(new InetSocketAddress(IP, 0), 50);
     origin.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     origin.createContext("/", ex -> {
@@ -63,9 +57,7 @@ class ApprovalsIT {
     if (origin != null) {
       origin.stop(0);
     }
-    if (added) {
-      new ProcessBuilder("ip", "addr", "del", IP + "/32", "dev", "lo").start().waitFor();
-    }
+    TestNet.remove(added);
   }
 
   static int port() {

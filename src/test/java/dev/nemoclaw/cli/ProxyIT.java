@@ -3,7 +3,6 @@ package dev.nemoclaw.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * supervisor's JVM ({@code -Djdk.net.hosts.file}). Needs root (to add the address).
  */
 class ProxyIT {
-  static final String IP = "203.0.113.7";
+  static final String IP = TestNet.IP;
   static final long BIG = 1L << 30;
 
   @TempDir static Path work;
@@ -58,12 +57,7 @@ class ProxyIT {
 
   @BeforeAll
   static void origins() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root to add " + IP);
-    Process p = new ProcessBuilder("ip", "addr", "add", IP + "/32", "dev", "lo")
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    addedAddress = p.waitFor() == 0;
-    assertTrue(addedAddress || out.contains("exists"), out);
+    addedAddress = TestNet.add();
     http = HttpServer.create(new InetSocketAddress(IP, 0), 200);
     http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     http.createContext("/", ProxyIT::serve);
@@ -92,9 +86,7 @@ class ProxyIT {
       http.stop(0);
       https.stop(0);
     }
-    if (addedAddress) {
-      new ProcessBuilder("ip", "addr", "del", IP + "/32", "dev", "lo").start().waitFor();
-    }
+    TestNet.remove(addedAddress);
   }
 
   /** Serves a page, a packument, a pip index, a git repo (dumb HTTP) and 1 GiB of bytes. */
