@@ -28,6 +28,8 @@ public final class Defaults {
   public static final UnknownAction UNKNOWN = UnknownAction.ASK;
   public static final Duration APPROVAL_TIMEOUT = Duration.ofSeconds(60);
   public static final Duration RATE_LIMIT_PER = Duration.ofMinutes(1);
+  /** How long a route may take to answer (response headers) before its fallback is tried. */
+  public static final Duration ROUTE_TIMEOUT = Duration.ofSeconds(120);
   /** Detectors when a {@code privacy} section is present but lists none: all built-in ones. */
   public static final List<Detector> DETECTORS =
       Arrays.stream(BuiltinDetector.values()).<Detector>map(Detector.Builtin::new).toList();

@@ -68,11 +68,13 @@ final class InferenceBinder {
           Bind.path(f, "apiKeyEnv")).flatMap(s -> b.parse(k, Bind.path(f, "apiKeyEnv"), s,
               Values::envName)));
       Optional<String> fallback = b.field(m, f, "fallback", Values::name);
+      java.time.Duration timeout = b.field(m, f, "timeout", Values::duration)
+          .orElse(Defaults.ROUTE_TIMEOUT);
       if (name.isEmpty() || provider.isEmpty() || model.isEmpty()) {
         return Optional.empty();
       }
       return Optional.of(new Route(name.get(), provider.get(),
-          baseUrl.orElse(provider.get().defaultBaseUrl()), model.get(), keyEnv, fallback));
+          baseUrl.orElse(provider.get().defaultBaseUrl()), model.get(), keyEnv, fallback, timeout));
     });
   }
 
