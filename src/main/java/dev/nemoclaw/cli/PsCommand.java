@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nemoclaw.control.Fleet;
+import dev.nemoclaw.control.StatusText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,14 +16,17 @@ import picocli.CommandLine.Option;
 @Command(
     name = "ps",
     mixinStandardHelpOptions = true,
-    description = "List running sandboxes: name, backend, pid, uptime, memory, cpu, pending approvals.",
-    footer = {"", "-o json: an array of {name, backend, pid, startedAt, uptimeMs, memoryBytes,"
-        + " cpuSeconds, pids, pending} (docs/control-protocol.md); a sandbox that did not answer"
-        + " has null figures and an \"error\".",
+    description = "List running sandboxes: name, backend, pid, uptime, memory, cpu, pending "
+        + "approvals, and the health of their model routes with tokens and cost so far.",
+    footer = {"", "MODELS: each inference route and its circuit (ok, open, half-open), then tokens"
+        + " and USD spent in this run; - without routes.",
+        "", "-o json: an array of {name, backend, pid, startedAt, uptimeMs, memoryBytes,"
+        + " cpuSeconds, pids, pending, inference} (docs/control-protocol.md); a sandbox that did"
+        + " not answer has null figures and an \"error\".",
         "Exit codes: 0 listed (even if none run); 2 usage error."})
 final class PsCommand implements Callable<Integer> {
   private static final List<String> FIELDS = List.of("name", "backend", "pid", "startedAt",
-      "uptimeMs", "memoryBytes", "cpuSeconds", "pids", "pending");
+      "uptimeMs", "memoryBytes", "cpuSeconds", "pids", "pending", "inference");
 
   @Option(names = {"-o", "--output"}, description = "text (default) or json", defaultValue = "text")
   OutputFormat output;
@@ -50,7 +54,8 @@ final class PsCommand implements Callable<Integer> {
           o.hasNonNull("uptimeMs") ? Human.age(Duration.ofMillis(o.get("uptimeMs").asLong())) : "?",
           o.hasNonNull("memoryBytes") ? Human.bytes(o.get("memoryBytes").asLong()) : "?",
           o.hasNonNull("cpuSeconds") ? Human.seconds(o.get("cpuSeconds").asDouble()) : "?",
-          o.hasNonNull("pending") ? o.get("pending").asText() : "?"));
+          o.hasNonNull("pending") ? o.get("pending").asText() : "?",
+          StatusText.models(o.path("inference"))));
     }
     if (output == OutputFormat.json) {
       Json.print(json);
@@ -58,7 +63,8 @@ final class PsCommand implements Callable<Integer> {
       Human.say("no sandbox is running");
     } else {
       System.out.print(Human.table(
-          List.of("NAME", "BACKEND", "PID", "UPTIME", "MEMORY", "CPU", "PENDING"), rows));
+          List.of("NAME", "BACKEND", "PID", "UPTIME", "MEMORY", "CPU", "PENDING", "MODELS"),
+          rows));
     }
     return 0;
   }

@@ -33,6 +33,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One running sandbox as its operators see it: what the control socket serves (status, the
@@ -54,6 +55,7 @@ final class Session implements ControlTarget {
   private final ArrayDeque<String> log = new ArrayDeque<>();
   private final CompletableFuture<SandboxHandle> handle = new CompletableFuture<>();
   private final EscalatedEgress escalated = new EscalatedEgress();
+  private volatile Supplier<Optional<ObjectNode>> inference = Optional::empty;
 
   Session(String name, String backend, Inbox inbox, LivePolicy policy, PrintStream messages) {
     this.name = name;
@@ -84,6 +86,11 @@ final class Session implements ControlTarget {
 
   Optional<SandboxHandle> handle() {
     return Optional.ofNullable(handle.getNow(null));
+  }
+
+  /** The inference gateway's usage and route health, for {@code status} and {@code stats}. */
+  void inference(Supplier<Optional<ObjectNode>> status) {
+    this.inference = status;
   }
 
   void started(SandboxHandle h) {
@@ -202,6 +209,7 @@ final class Session implements ControlTarget {
     n.put("memoryBytes", u.peakMemoryBytes().orElse(0));
     n.put("cpuSeconds", u.cpuSeconds().orElse(0));
     n.put("pids", u.peakPids().orElse(0));
+    inference.get().ifPresent(i -> n.set("inference", i));
     return n;
   }
 

@@ -1,6 +1,7 @@
 package dev.nemoclaw.tui;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nemoclaw.control.StatusText;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nemoclaw.control.ControlTarget.ControlError;
 import java.time.Instant;
@@ -56,7 +57,7 @@ public final class TermModel {
 
   public record Sandbox(String name, String backend, OptionalLong pid, long uptimeMs,
       long memoryBytes, double cpuSeconds, OptionalDouble cpuPercent, long pids, int pending,
-      OptionalInt exitCode) {}
+      OptionalInt exitCode, String models) {}
 
   public record Approval(String sandbox, String id, String kind, Optional<String> host,
       OptionalInt port, Optional<String> binary, OptionalLong pid, Optional<String> method,
@@ -129,6 +130,7 @@ public final class TermModel {
     OptionalDouble cpuPercent = OptionalDouble.empty();
     long pids;
     OptionalInt exitCode = OptionalInt.empty();
+    String models = "-";
 
     SandboxState(String name) {
       this.name = name;
@@ -144,6 +146,9 @@ public final class TermModel {
       cpuSeconds = cpu;
       memoryBytes = n.path("memoryBytes").asLong(memoryBytes);
       pids = n.path("pids").asLong(pids);
+      if (n.has("inference")) {
+        models = StatusText.models(n.get("inference"));
+      }
     }
   }
 
@@ -585,7 +590,8 @@ public final class TermModel {
     sorted.forEach(a -> pending.merge(a.sandbox(), 1, Integer::sum));
     List<Sandbox> sbs = sandboxes.values().stream()
         .map(s -> new Sandbox(s.name, s.backend, s.pid, s.uptimeMs, s.memoryBytes, s.cpuSeconds,
-            s.cpuPercent, s.pids, pending.getOrDefault(s.name, 0), s.exitCode))
+            s.cpuPercent, s.pids, pending.getOrDefault(s.name, 0), s.exitCode,
+            s.models))
         .toList();
     return new View(sbs, sorted, List.copyOf(network), List.copyOf(log), List.copyOf(rulesAdded),
         focus, mode, selSandbox, selApproval, selEgress, notice, List.copyOf(output));

@@ -377,7 +377,8 @@ public final class TermUi {
       String cpu = s.cpuPercent().isPresent()
           ? String.format("%.0f%%", s.cpuPercent().getAsDouble())
           : String.format("%.1fs", s.cpuSeconds());
-      String state = s.exitCode().isPresent() ? "exited " + s.exitCode().getAsInt() : "running";
+      String state = (s.exitCode().isPresent() ? "exited " + s.exitCode().getAsInt() : "running")
+          + (s.models().equals("-") ? "" : " · models " + s.models());
       String line = (sel ? "› " : "  ") + Text.fit(s.name(), nameW) + " "
           + right(Text.duration(Duration.ofMillis(s.uptimeMs())), 8) + " " + right(cpu, 6) + " "
           + right(Text.bytes(s.memoryBytes()), 7) + " " + right(Long.toString(s.pids()), 5) + " "

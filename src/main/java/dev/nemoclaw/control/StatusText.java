@@ -1,0 +1,45 @@
+package dev.nemoclaw.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Short human renderings of {@code status} fields, shared by {@code ps} and {@code term}. */
+public final class StatusText {
+  private StatusText() {}
+
+  /**
+   * A status's {@code inference} object as {@code main ok, backup open · 1.2k tok $0.0123}: each
+   * route with its circuit (closed shows as ok), then tokens and USD spent; {@code -} without
+   * routes.
+   */
+  public static String models(JsonNode inference) {
+    JsonNode routes = inference.path("routes");
+    if (!routes.isArray() || routes.isEmpty()) {
+      return "-";
+    }
+    List<String> parts = new ArrayList<>();
+    routes.forEach(r -> {
+      String state = r.path("state").asText("?");
+      parts.add(r.path("name").asText() + " " + (state.equals("closed") ? "ok" : state));
+    });
+    long tokens = inference.path("promptTokens").asLong() + inference.path("completionTokens")
+        .asLong();
+    String usd = inference.path("usd").decimalValue().setScale(4, RoundingMode.HALF_UP)
+        .stripTrailingZeros().toPlainString();
+    return String.join(", ", parts) + " · " + count(tokens) + " tok $" + usd;
+  }
+
+  /** {@code 950}, {@code 1.2k}, {@code 3.4M}. */
+  public static String count(long n) {
+    if (n < 1000) {
+      return Long.toString(n);
+    }
+    if (n < 1_000_000) {
+      return String.format(Locale.ROOT, "%.1fk", n / 1000.0);
+    }
+    return String.format(Locale.ROOT, "%.1fM", n / 1_000_000.0);
+  }
+}

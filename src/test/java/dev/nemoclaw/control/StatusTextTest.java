@@ -1,0 +1,30 @@
+package dev.nemoclaw.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+class StatusTextTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void modelsShowsEachRouteCircuitThenTokensAndCost() throws Exception {
+    var inference = JSON.readTree("""
+        {"requests":3,"promptTokens":900,"completionTokens":345,"usd":0.012345,
+         "routes":[{"name":"main","state":"closed"},{"name":"backup","state":"open"}]}""");
+    assertEquals("main ok, backup open · 1.2k tok $0.0123", StatusText.models(inference));
+  }
+
+  @Test
+  void noRoutesIsADash() throws Exception {
+    assertEquals("-", StatusText.models(JSON.readTree("{\"routes\":[]}")));
+    assertEquals("-", StatusText.models(JSON.missingNode()));
+  }
+
+  @Test
+  void countsAbbreviate() {
+    assertEquals("999", StatusText.count(999));
+    assertEquals("2.5M", StatusText.count(2_500_000));
+  }
+}
