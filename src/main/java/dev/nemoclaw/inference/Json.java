@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +14,12 @@ import java.util.Optional;
 final class Json {
   /**
    * Request bodies are parsed and written back with a rewritten {@code model}: decimals stay
-   * BigDecimal so a {@code temperature: 0.1} reaches the provider exactly as the agent wrote it.
+   * BigDecimal, unnormalized, so {@code "temperature": 0.1} and {@code "top_p": 1.0} reach the
+   * provider exactly as the agent wrote them (not as 0.1000000000000000055 or 1).
    */
   static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
       .build();
 
   private Json() {}

@@ -9,9 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** A stand-in for the privacy package: one detector, credit-card, that knows one number. */
+/**
+ * A stand-in for the privacy package: one detector, credit-card, that knows one number (written
+ * with dashes, so the fake model's word-by-word streams carry it in one event).
+ */
 record FakePrivacy(Set<PrivacyScope> scopes, PrivacyAction action) implements PrivacyGuard {
-  static final String CARD = "4111 1111 1111 1111";
+  static final String CARD = "4111-1111-1111-1111";
   static final String MASK = "[credit-card]";
 
   @Override
