@@ -77,8 +77,8 @@ public final class InferenceGateway implements AutoCloseable {
     return calls.snapshot();
   }
 
-  private void serve(HttpExchange ex) throws IOException {
-    try (ex) {
+  private void serve(HttpExchange ex) {
+    try {
       String given = Optional.ofNullable(ex.getRequestHeaders().getFirst(TOKEN_HEADER)).orElse("");
       if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
           token.getBytes(StandardCharsets.UTF_8))) {
@@ -100,9 +100,27 @@ public final class InferenceGateway implements AutoCloseable {
             + " " + path, "use GET /v1/models, or POST /v1/chat/completions, /v1/completions, "
             + "/v1/responses, /v1/embeddings, /v1/messages").notRetryable());
       }
-    } catch (IOException | RuntimeException e) {
-      // the agent went away, or a bug: the exchange is closed either way; nothing to tell anyone
-      // beyond the call event, which was emitted where the facts were
+    } catch (IOException e) {
+      // the agent went away; the call event, if any, was emitted where the facts were
+    } catch (RuntimeException e) {
+      internalError(ex, e);
+    } finally {
+      ex.close();
+    }
+  }
+
+  /** A bug: the agent gets a 500 if nothing was sent yet, and the run's events say what broke. */
+  private void internalError(HttpExchange ex, RuntimeException e) {
+    String path = ex.getRequestURI().getPath();
+    calls.emit(new InferenceEvent.Refused(config.tuning().clock().instant(), path, "internal",
+        500, Optional.empty(), e.toString(), Optional.empty()));
+    if (ex.getResponseCode() == -1) {
+      try {
+        Replies.error(ex, GatewayError.of(500, "internal", "the inference gateway failed: " + e,
+            "report this as a nemoclaw bug"));
+      } catch (IOException | RuntimeException ignored) {
+        // the agent is gone too
+      }
     }
   }
 

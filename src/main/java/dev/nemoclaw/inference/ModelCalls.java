@@ -221,6 +221,11 @@ final class ModelCalls {
           return Optional.of(noKey(r, "route " + r.name() + " needs the key " + var
               + ", found in neither " + config.credentials().describe()));
         }
+        // checked here so that no header error can ever quote it
+        if (!key.get().chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+          return Optional.of(noKey(r, "route " + r.name() + " needs the key " + var
+              + ", whose value holds spaces, control or non-ASCII characters"));
+        }
       } catch (CredentialsException e) {
         return Optional.of(noKey(r, "route " + r.name() + " needs the key " + var + ": "
             + e.getMessage()));

@@ -115,6 +115,31 @@ class InferenceGatewayTest {
     }
   }
 
+  @Test
+  void theBodyReachesTheProviderAsWrittenButForTheModel() throws Exception {
+    try (FakeModel fake = FakeModel.start(0, Optional.empty());
+        Rig rig = Rig.with(Rig.route("main", Provider.OPENAI, fake.baseUrl(), "m")).start()) {
+      rig.post("/v1/chat/completions", "{\"model\":\"main\",\"temperature\":0.10,\"top_p\":1.0,"
+          + "\"seed\":12345678901234567890,\"messages\":[{\"role\":\"user\",\"content\":\"\u00e9\"}]}");
+      assertEquals("{\"model\":\"m\",\"temperature\":0.10,\"top_p\":1.0,\"seed\":"
+          + "12345678901234567890,\"messages\":[{\"role\":\"user\",\"content\":\"\u00e9\"}]}",
+          fake.requests().getFirst().body());
+    }
+  }
+
+  @Test
+  void aKeyThatCannotBeAHeaderIsRefusedWithoutQuotingIt() throws Exception {
+    try (FakeModel fake = FakeModel.start(0, Optional.empty());
+        Rig rig = Rig.with(Rig.withKey(Rig.route("main", Provider.OPENAI, fake.baseUrl(), "m"),
+            "K")).credentials(Credentials.of(Map.of("K", "sk-abc\nInjected: yes"))).start()) {
+      HttpResponse<String> r = rig.post("/v1/chat/completions", Rig.chat("main", "hi"));
+      assertEquals(503, r.statusCode());
+      assertTrue(r.body().contains("control"), r.body());
+      assertFalse(r.body().contains("sk-abc"), r.body());
+      assertTrue(fake.requests().isEmpty());
+    }
+  }
+
   static List<String> models(FakeModel f) throws Exception {
     return f.requests().stream().map(r -> {
       try {
