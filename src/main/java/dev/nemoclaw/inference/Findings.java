@@ -2,6 +2,7 @@ package dev.nemoclaw.inference;
 
 import dev.nemoclaw.privacy.Finding;
 import dev.nemoclaw.privacy.Verdict;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -38,5 +39,10 @@ final class Findings {
 
   String action() {
     return ACTIONS[strength];
+  }
+
+  /** The detectors that matched, sorted, each once: what an error may say (never the values). */
+  static List<String> names(Verdict v) {
+    return v.findings().stream().map(Finding::detector).distinct().sorted().toList();
   }
 }

@@ -144,10 +144,9 @@ final class ModelCalls {
       switch (v) {
         case Verdict.Blocked b -> {
           GatewayError e = GatewayError.of(400, "privacy_blocked", "the request contains "
-              + Relay.detectors(b) + ", which privacy settings keep from leaving", "remove it, "
-              + "or change privacy.action in agent.yaml").notRetryable();
-          e.details().set("detectors", Json.MAPPER.valueToTree(b.findings().stream()
-              .map(dev.nemoclaw.privacy.Finding::detector).distinct().sorted().toList()));
+              + String.join(", ", Findings.names(b)) + ", which privacy settings keep from "
+              + "leaving", "remove it, or change privacy.action in agent.yaml").notRetryable();
+          e.details().set("detectors", Json.MAPPER.valueToTree(Findings.names(b)));
           refuse(ask, Optional.empty(), e);
           return;
         }
@@ -315,20 +314,18 @@ final class ModelCalls {
       throws IOException {
     Failure last = failures.getLast();
     if (last instanceof Failure.Answered a) {
-      HttpExchange ex = ask.ex();
-      Upstream.copyBack(a.headers(), ex.getResponseHeaders());
-      ex.sendResponseHeaders(a.status(), a.body().length == 0 ? -1 : a.body().length);
-      try (var out = ex.getResponseBody()) {
-        out.write(a.body());
-      }
+      Upstream.copyBack(a.headers(), ask.ex().getResponseHeaders());
+      Replies.bytes(ask.ex(), a.status(), a.body());
       return;
     }
     String all = failures.stream().map(Failure::summary).collect(Collectors.joining("; "));
     GatewayError e = switch (last) {
-      case Failure.NoKey k -> GatewayError.of(503, "missing_credentials", all, "export "
-          + k.route().route.apiKeyEnv().orElse("the key") + "=... in the shell that runs nemoclaw,"
-          + " or add that line to ~/.config/nemoclaw/credentials (chmod 600); the sandbox never "
-          + "sees it").notRetryable();
+      case Failure.NoKey k -> {
+        String var = k.route().route.apiKeyEnv().orElse("the key");
+        yield GatewayError.of(503, "missing_credentials", all, "export " + var + "=... in the "
+            + "shell that runs nemoclaw, or add " + var + "=... to the nemoclaw credentials file "
+            + "(mode 600); the sandbox never sees it").notRetryable();
+      }
       case Failure.Open o -> GatewayError.of(503, "route_unavailable", all, "wait, or give the "
           + "route a fallback (inference.routes[].fallback)").retryAfter(
               Duration.between(now(), o.retryAt()));
@@ -395,14 +392,16 @@ final class ModelCalls {
     return config.tuning().clock().instant();
   }
 
-  /** An exception's message chain, e.g. "ConnectException: Connection refused". */
+  /**
+   * An exception and its causes, each by message or else by class (the JDK's ConnectException
+   * often has no message): "ConnectException: Connection refused".
+   */
   private static String reason(Throwable e) {
     StringBuilder sb = new StringBuilder();
     for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
-      if (t.getMessage() != null && !sb.toString().contains(t.getMessage())) {
-        sb.append(sb.isEmpty() ? "" : ": ").append(t.getMessage());
-      } else if (sb.isEmpty()) {
-        sb.append(t.getClass().getSimpleName());
+      String part = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+      if (!sb.toString().contains(part)) {
+        sb.append(sb.isEmpty() ? "" : ": ").append(part);
       }
     }
     return sb.toString();

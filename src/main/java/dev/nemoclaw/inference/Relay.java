@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -45,7 +46,7 @@ final class Relay {
   void relay(HttpExchange ex, HttpResponse<InputStream> resp) throws IOException {
     Upstream.copyBack(resp.headers(), ex.getResponseHeaders());
     boolean sse = resp.headers().firstValue("content-type")
-        .filter(t -> t.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream"))
+        .filter(t -> t.toLowerCase(Locale.ROOT).startsWith("text/event-stream"))
         .isPresent();
     if (sse && resp.statusCode() / 100 == 2) {
       streamed(ex, resp);
@@ -62,7 +63,7 @@ final class Relay {
     int status = resp.statusCode();
     if (status / 100 != 2) {
       settle.accept(new Result(Optional.empty(), 0, Optional.empty()));
-      send(ex, status, scrub(body, key));
+      Replies.bytes(ex, status, scrub(body, key));
       return;
     }
     Optional<ObjectNode> answer = Json.parseObject(body);
@@ -84,7 +85,7 @@ final class Relay {
       }
     }
     settle.accept(new Result(usage, chars, Optional.empty()));
-    send(ex, status, body);
+    Replies.bytes(ex, status, body);
   }
 
   /**
@@ -97,15 +98,11 @@ final class Relay {
     ex.sendResponseHeaders(resp.statusCode(), 0);
     OutputStream out = ex.getResponseBody();
     boolean perEvent = privacy.covers(PrivacyScope.OUTPUT);
-    Usage[] usage = {null};
-    long[] chars = {0};
+    Tap tap = new Tap();
     SseParser parser = new SseParser(event -> {
       Optional<String> data = SseParser.data(event);
       Optional<ObjectNode> json = data.flatMap(Json::parseObject);
-      json.ifPresent(j -> {
-        Usage.in(j).ifPresent(u -> usage[0] = usage[0] == null ? u : usage[0].max(u));
-        chars[0] += Usage.textChars(j);
-      });
+      json.ifPresent(tap::observe);
       if (perEvent) {
         String text = SseParser.render(event, data.orElse(""));
         if (json.isPresent()) {
@@ -143,19 +140,25 @@ final class Relay {
     } catch (ClientGone g) {
       error = Optional.of("the agent closed the stream");
     }
-    settle.accept(new Result(Optional.ofNullable(usage[0]), chars[0], error));
+    settle.accept(new Result(tap.usage, tap.chars, error));
     out.close();
+  }
+
+  /** What the events of a stream said so far: usage (each figure only grows) and text. */
+  private static final class Tap {
+    Optional<Usage> usage = Optional.empty();
+    long chars;
+
+    void observe(ObjectNode event) {
+      Usage.in(event).ifPresent(u -> usage = Optional.of(usage.map(u::max).orElse(u)));
+      chars += Usage.textChars(event);
+    }
   }
 
   private static GatewayError blockedOutput(Verdict.Blocked b) {
     return GatewayError.of(502, "privacy_blocked_output", "the model's answer contained "
-        + detectors(b) + ", which privacy settings block", "ask for an answer without it, or "
-        + "change privacy.action in agent.yaml").notRetryable();
-  }
-
-  static String detectors(Verdict v) {
-    return String.join(", ", v.findings().stream().map(dev.nemoclaw.privacy.Finding::detector).distinct().sorted()
-        .toList());
+        + String.join(", ", Findings.names(b)) + ", which privacy settings block",
+        "ask for an answer without it, or change privacy.action in agent.yaml").notRetryable();
   }
 
   /** Ends a stream with an error event both the OpenAI and the Anthropic SDKs raise. */
@@ -170,13 +173,6 @@ final class Relay {
       out.flush();
     } catch (IOException e) {
       throw new ClientGone(e);
-    }
-  }
-
-  private void send(HttpExchange ex, int status, byte[] body) throws IOException {
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    try (OutputStream o = ex.getResponseBody()) {
-      o.write(body);
     }
   }
 

@@ -5,16 +5,20 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 
-/** Writing whole JSON answers to the agent. */
+/** Writing whole answers to the agent. */
 final class Replies {
   private Replies() {}
 
   static void json(HttpExchange ex, int status, JsonNode body) throws IOException {
-    byte[] b = Json.bytes(body);
     ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, b.length);
+    bytes(ex, status, Json.bytes(body));
+  }
+
+  /** A whole body, its headers already set (a provider's answer passed on). */
+  static void bytes(HttpExchange ex, int status, byte[] body) throws IOException {
+    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
     try (OutputStream o = ex.getResponseBody()) {
-      o.write(b);
+      o.write(body);
     }
   }
 
