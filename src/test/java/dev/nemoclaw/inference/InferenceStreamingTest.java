@@ -57,6 +57,8 @@ class InferenceStreamingTest {
             dataLines++;
             if (firstMs < 0) {
               firstMs = (System.nanoTime() - t0) / 1_000_000;
+              assertTrue(rig.events(InferenceEvent.Call.class).isEmpty(),
+                  "the gateway had the whole stream before the agent got its first chunk");
             }
           }
         }
