@@ -18,8 +18,10 @@ public interface Credentials {
    */
   Optional<String> lookup(String name);
 
-  /** Where to look, for error messages: "the environment", a file, … */
-  String describe();
+  /** Where it looks, for error messages ("found in neither …"). */
+  default String describe() {
+    return "the configured credentials";
+  }
 
   /**
    * The supervisor's environment first, then {@code <config>/credentials} ({@code NAME=value}
@@ -36,11 +38,6 @@ public interface Credentials {
       @Override
       public Optional<String> lookup(String name) {
         return Optional.ofNullable(copy.get(name));
-      }
-
-      @Override
-      public String describe() {
-        return "the given credentials";
       }
     };
   }
