@@ -134,6 +134,7 @@ final class RunCommand implements Callable<Integer> {
       return TuiRun.run(plan, spec, Optional.ofNullable(report), never);
     }
     return Supervisor.run(plan, new Supervisor.Options(Optional.ofNullable(report), interactive,
-        System.err, spec.network(), never, Optional.empty()));
+        System.err, spec.network(), spec.inference(), spec.privacy(), never,
+        Optional.empty()));
   }
 }

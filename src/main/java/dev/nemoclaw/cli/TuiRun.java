@@ -31,7 +31,8 @@ final class TuiRun {
     Thread sandbox = Thread.ofPlatform().name("nemoclaw-tui-run").start(() -> {
       try {
         code.set(Supervisor.run(plan, new Supervisor.Options(report, false, out, spec.network(),
-            ci, Optional.of(t -> attached.complete(new TargetTermFeed(plan.name(), t))))));
+            spec.inference(), spec.privacy(), ci,
+            Optional.of(t -> attached.complete(new TargetTermFeed(plan.name(), t))))));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {

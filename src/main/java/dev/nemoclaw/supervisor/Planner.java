@@ -22,6 +22,8 @@ public final class Planner {
   public static final int PROXY_PORT = 3128;
   static final String PROXY_URL = "http://127.0.0.1:" + PROXY_PORT;
   static final String NO_PROXY = "localhost,127.0.0.1,::1";
+  /** What SDKs that insist on a key get: the supervisor replaces it with the route's real one. */
+  static final String PLACEHOLDER_KEY = "nemoclaw-placeholder-not-a-key";
   static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   /** The host's system directories an {@code image: host} sandbox sees, read-only. */
@@ -143,7 +145,9 @@ public final class Planner {
           "-Dhttps.proxyHost=127.0.0.1", "-Dhttps.proxyPort=" + PROXY_PORT,
           "-Dhttp.nonProxyHosts=localhost|127.0.0.1|[::1]")));
       v.put("OPENAI_BASE_URL", "http://inference.local/v1");
-      v.put("OPENAI_API_KEY", "nemoclaw-placeholder-not-a-key");
+      v.put("OPENAI_API_KEY", PLACEHOLDER_KEY);
+      v.put("ANTHROPIC_BASE_URL", "http://inference.local");
+      v.put("ANTHROPIC_API_KEY", PLACEHOLDER_KEY);
     }
     return v;
   }

@@ -1,11 +1,14 @@
 package dev.nemoclaw.supervisor;
 
+import dev.nemoclaw.inference.InferenceSnapshot;
+import dev.nemoclaw.inference.RouteHealth;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The {@code run --report} JSON of CONTRACT §4. Field names are the contract; sections that later
- * issues fill (denied, approvals, inference, privacy, audit) are present and empty until then.
+ * issues fill (approvals, audit) are present and empty until then.
  */
 public record RunReport(
     String name,
@@ -22,7 +25,19 @@ public record RunReport(
 
   public record Resources(long peakMemoryBytes, double cpuSeconds, long peakPids) {}
 
-  public record Inference(long requests, long tokens, double usd) {}
+  /**
+   * What went through inference.local: requests the agent made, tokens both ways, the cost, and
+   * each route's health at the end ({@code routes}: name, state, calls, failures, tokens, usd).
+   */
+  public record Inference(long requests, long refused, long tokens, long promptTokens,
+      long completionTokens, BigDecimal usd, long unpricedCalls, List<RouteHealth> routes) {
+    static final Inference NONE = new Inference(0, 0, 0, 0, 0, BigDecimal.ZERO, 0, List.of());
+
+    static Inference of(InferenceSnapshot s) {
+      return new Inference(s.requests(), s.refused(), s.tokens(), s.promptTokens(),
+          s.completionTokens(), s.usd(), s.unpricedCalls(), s.routes());
+    }
+  }
 
   public record Privacy(List<Map<String, Object>> findings) {}
 

@@ -143,6 +143,22 @@ final class Session implements ControlTarget {
     }
   }
 
+  /** One inference gateway event as its JSON line. */
+  void onInference(String line) {
+    publishLog(line);
+    if (!wanted("inference")) {
+      return;
+    }
+    try {
+      ObjectNode n = (ObjectNode) JSON.readTree(line);
+      n.put("kind", n.path("type").asText());
+      n.put("event", "inference");
+      publish("inference", n);
+    } catch (IOException ignored) {
+      // our own JSON: cannot fail
+    }
+  }
+
   private boolean wanted(String topic) {
     return subscribers.stream().anyMatch(s -> s.topics().contains(topic));
   }

@@ -5,7 +5,11 @@ import dev.nemoclaw.approval.PolicyWriter;
 import dev.nemoclaw.control.ControlServer;
 import dev.nemoclaw.control.ControlTarget;
 import dev.nemoclaw.control.Registry;
+import dev.nemoclaw.egress.InternalService;
 import dev.nemoclaw.egress.UnknownHandler;
+import dev.nemoclaw.privacy.PrivacyGuard;
+import dev.nemoclaw.spec.Inference;
+import dev.nemoclaw.spec.Privacy;
 import dev.nemoclaw.policy.PolicyStore;
 import dev.nemoclaw.spec.Network;
 import dev.nemoclaw.spec.UnknownAction;
@@ -24,6 +28,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,13 +50,16 @@ public final class Supervisor {
   /**
    * @param network agent.yaml's network section: the policy the run's egress proxy enforces, with
    *     the sandbox's stored revisions on top
+   * @param inference the routes behind inference.local
+   * @param privacy what the gateway and the proxy scan for, and what they do about it
    * @param ci never ask: unknown destinations are refused at once
    * @param tui {@code run --tui}: handed the running sandbox's control target before the agent
    *     starts; the agent then gets /dev/null as stdin and its output goes only to the target's
    *     {@code output} events, because the TUI owns the terminal
    */
   public record Options(Optional<Path> report, boolean interactive, PrintStream messages,
-      Network network, boolean ci, Optional<Consumer<ControlTarget>> tui) {}
+      Network network, Inference inference, Privacy privacy, boolean ci,
+      Optional<Consumer<ControlTarget>> tui) {}
 
   private Supervisor() {}
 
@@ -86,15 +94,32 @@ public final class Supervisor {
               ProcessHandle.current().pid(), session.startedAt(), backend.name(),
               server.socket()))) {
         boolean proxy = plan.network().mode() == SandboxPlan.NetworkMode.PROXY;
+        Path runDir = dirs.state().resolve("runs").resolve(plan.name());
+        PrivacyGuard privacy = PrivacyGuard.of(opts.privacy());
+        PrivacyFindings findings = new PrivacyFindings();
+        Optional<InferenceSession> inference = Optional.empty();
+        if (proxy) {
+          try {
+            inference = Optional.of(InferenceSession.start(opts.inference(), privacy, dirs,
+                runDir.resolve("inference.jsonl"), out, session::onInference, findings));
+          } catch (IOException e) {
+            out.println("nemoclaw: cannot start the inference gateway: " + e.getMessage());
+            return EXIT_FAILED_TO_START;
+          }
+          InferenceSession gateway = inference.get();
+          session.inference(() -> Optional.of(gateway.status()));
+        }
         Optional<Escalations> escalations = proxy
             ? Optional.of(new Escalations(plan.name(), inbox, session::handle, plan.resources(),
                 session.escalated()))
             : Optional.empty();
+        List<InternalService> internal = new ArrayList<>();
+        escalations.ifPresent(e -> internal.add(e.service()));
+        inference.ifPresent(i -> internal.add(i.service()));
         Optional<EgressSession> egress = proxy
             ? Optional.of(EgressSession.start(policy,
                 ask ? session.unknownHandler() : UnknownHandler.denyAtOnce(),
-                dirs.state().resolve("runs").resolve(plan.name()).resolve("egress.jsonl"), out,
-                session::onEgress, escalations.map(e -> List.of(e.service())).orElse(List.of())))
+                runDir.resolve("egress.jsonl"), out, session::onEgress, internal))
             : Optional.empty();
         Thread stats = Thread.ofVirtual().start(() -> {
           try {
@@ -107,13 +132,15 @@ public final class Supervisor {
           }
         });
         try {
-          int code = run(plan, opts, backend, egress, session);
+          int code = run(plan, opts, backend, egress, session,
+              new Findings(inference, findings));
           session.exited(code);
           return code;
         } finally {
           stats.interrupt();
           egress.ifPresent(EgressSession::close);
           escalations.ifPresent(Escalations::close);
+          inference.ifPresent(InferenceSession::close);
         }
       } catch (Registry.NameInUseException e) {
         out.println("nemoclaw: a sandbox named " + plan.name() + " is already running (pid "
@@ -128,8 +155,12 @@ public final class Supervisor {
     }
   }
 
+  /** What the run's report gathers besides the sandbox's own outcome. */
+  private record Findings(Optional<InferenceSession> inference, PrivacyFindings privacy) {}
+
   private static int run(SandboxPlan plan, Options opts, LinuxBackend backend,
-      Optional<EgressSession> egress, Session session) throws InterruptedException {
+      Optional<EgressSession> egress, Session session, Findings findings)
+      throws InterruptedException {
     LaunchOptions launch = LaunchOptions.defaults().withOutput(session::onOutput);
     if (opts.tui().isPresent()) {
       opts.tui().get().accept(session);
@@ -157,7 +188,7 @@ public final class Supervisor {
     explain(outcome, plan, opts.messages());
     if (opts.report().isPresent()) {
       writeReport(opts.report().get(), plan, backend, outcome,
-          egress.map(EgressSession::denied).orElse(List.of()), opts.messages());
+          egress.map(EgressSession::denied).orElse(List.of()), findings, opts.messages());
     }
     return outcome.exitCode();
   }
@@ -206,7 +237,7 @@ public final class Supervisor {
   }
 
   private static void writeReport(Path file, SandboxPlan plan, Backend backend, Outcome o,
-      List<Map<String, Object>> denied, PrintStream out) {
+      List<Map<String, Object>> denied, Findings findings, PrintStream out) {
     var r = o.resources();
     RunReport report = new RunReport(
         plan.name(),
@@ -217,8 +248,9 @@ public final class Supervisor {
         List.of(),
         new RunReport.Resources(r.peakMemoryBytes().orElse(0), r.cpuSeconds().orElse(0),
             r.peakPids().orElse(0)),
-        new RunReport.Inference(0, 0, 0),
-        new RunReport.Privacy(List.of()),
+        findings.inference().map(i -> RunReport.Inference.of(i.snapshot()))
+            .orElse(RunReport.Inference.NONE),
+        new RunReport.Privacy(findings.privacy().report()),
         new RunReport.Audit("", ""),
         new RunReport.Sandbox(backend.name(), o.landlockAbi().orElse(0),
             o.seccompRules().orElse(0), o.limits().describe(),
