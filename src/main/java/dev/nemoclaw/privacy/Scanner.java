@@ -1,5 +1,6 @@
 package dev.nemoclaw.privacy;
 
+import dev.nemoclaw.spec.BuiltinDetector;
 import dev.nemoclaw.spec.Detector;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -63,5 +64,18 @@ public final class Scanner {
       }
     }
     return List.copyOf(kept);
+  }
+
+  /**
+   * The findings in the string value of a JSON member: those of {@link #scan}, unless the secret
+   * detector runs, the key names a secret ({@code "client_secret": "…"}) and the value passes
+   * the test of an assigned secret; then the whole value is one secret, as it would be in
+   * {@code client_secret=…}, whose key a scan of the value alone never sees.
+   */
+  List<Finding> scanMember(String key, String value) {
+    if (detectors.contains(Secrets.INSTANCE) && Secrets.assignedSecret(key, value)) {
+      return List.of(new Finding(BuiltinDetector.SECRET.yaml(), 0, value.length()));
+    }
+    return scan(value);
   }
 }

@@ -55,7 +55,7 @@ final class ScanningGuard implements PrivacyGuard {
       return check(s, json);
     }
     List<Finding> findings = new ArrayList<>();
-    JsonNode root = scanValues(tree.get(), findings);
+    JsonNode root = scanValues(tree.get(), "", findings);
     return verdict(findings, () -> Json.write(root));
   }
 
@@ -71,27 +71,28 @@ final class ScanningGuard implements PrivacyGuard {
   }
 
   /**
-   * Scans the string values (and integers: a card number may be sent as one) under {@code node}
-   * into {@code findings}; with {@code action: mask} replaces each value that has findings by its
+   * Scans the string values (and integers: a card number may be sent as one) under {@code node},
+   * the value of member {@code key} ("" for array elements and the root), into
+   * {@code findings}; with {@code action: mask} replaces each value that has findings by its
    * masked text. Returns the node to put in the parent's place. Keys are not scanned: masking
-   * one could merge two keys into one, and agents put data in values.
+   * one could merge two members into one, and agents put data in values.
    */
-  private JsonNode scanValues(JsonNode node, List<Finding> findings) {
+  private JsonNode scanValues(JsonNode node, String key, List<Finding> findings) {
     switch (node) {
       case ObjectNode o -> {
         for (Map.Entry<String, JsonNode> e : o.properties()) {
-          e.setValue(scanValues(e.getValue(), findings));
+          e.setValue(scanValues(e.getValue(), e.getKey(), findings));
         }
       }
       case ArrayNode a -> {
         for (int k = 0; k < a.size(); k++) {
-          a.set(k, scanValues(a.get(k), findings));
+          a.set(k, scanValues(a.get(k), "", findings));
         }
       }
       default -> {
         if (node.isTextual() || node.isIntegralNumber()) {
           String text = node.asText();
-          List<Finding> found = scanner.scan(text);
+          List<Finding> found = scanner.scanMember(key, text);
           findings.addAll(found);
           if (!found.isEmpty() && action == PrivacyAction.MASK) {
             return TextNode.valueOf(mask(text, found));

@@ -298,7 +298,7 @@ final class Secrets implements TextDetector {
           v++; // Ruby, PHP, Perl
         }
       }
-      int kw = keyword(keyEnd(i));
+      int kw = keyword(s, keyEnd(i), key);
       if (kw < 0) {
         return -1;
       }
@@ -315,15 +315,12 @@ final class Secrets implements TextDetector {
       while (end < n && valueChar(s.charAt(end), quoted ? open : 0)) {
         end++;
       }
-      int len = end - start;
-      if (len >= MIN_VALUE && !s.startsWith("$", start) && !s.startsWith(MARKER, start)
-          && (kw == 0 && len == AWS_SECRET_LENGTH && base64(start, end)
-              || entropy(s, start, end) >= MIN_ENTROPY)) {
+      if (secretValue(s, start, end, kw)) {
         return found(start, end);
       }
       // A long value was judged whole: going on after it keeps "token=token=…" linear. A short
       // one may open what another branch matches ("private_key": "-----BEGIN PRIVATE KEY…").
-      return len < MIN_VALUE ? start : end;
+      return end - start < MIN_VALUE ? start : end;
     }
 
     /** Where the key before an assignment at {@code i} ends: past spaces and a closing quote. */
@@ -340,58 +337,82 @@ final class Secrets implements TextDetector {
       }
       return k;
     }
+  }
 
-    /** The index in {@link #KEYWORDS} of the keyword the key ending at {@code end} ends with. */
-    private int keyword(int end) {
-      int m = 0;
-      for (int k = end - 1; k >= 0 && end - k <= 2 * MAX_KEY && m < MAX_KEY; k--) {
-        char c = s.charAt(k);
-        if (c == '_' || c == '-' || c == '.') {
-          continue;
-        }
-        if (!letter(c) && !digit(c)) {
-          break;
-        }
-        key[m++] = (char) (upper(c) ? c + ('a' - 'A') : c);
+  /**
+   * Whether {@code value}, assigned to {@code key} as a JSON member, is a secret by context: the
+   * JSON form of an assignment, where the value's limits are the string's.
+   */
+  static boolean assignedSecret(String key, String value) {
+    int kw = keyword(key, key.length(), new char[MAX_KEY]);
+    return kw >= 0 && value.chars().allMatch(c -> c > ' ')
+        && secretValue(value, 0, value.length(), kw);
+  }
+
+  /**
+   * The value test of an assignment to keyword {@code kw}: long enough, not a reference or an
+   * earlier mask, and random-looking (or, for AWS's key, of its exact shape).
+   */
+  private static boolean secretValue(String s, int start, int end, int kw) {
+    int len = end - start;
+    return len >= MIN_VALUE && !s.startsWith("$", start) && !s.startsWith(MARKER, start)
+        && (kw == 0 && len == AWS_SECRET_LENGTH && base64(s, start, end)
+            || entropy(s, start, end) >= MIN_ENTROPY);
+  }
+
+  /**
+   * The index in {@link #KEYWORDS} of the keyword that the key ending at {@code end} ends with,
+   * or -1. {@code key} is scratch space for the key, normalised and reversed.
+   */
+  private static int keyword(String s, int end, char[] key) {
+    int m = 0;
+    for (int k = end - 1; k >= 0 && end - k <= 2 * MAX_KEY && m < MAX_KEY; k--) {
+      char c = s.charAt(k);
+      if (c == '_' || c == '-' || c == '.') {
+        continue;
       }
-      if (m == 0) {
-        return -1;
+      if (!letter(c) && !digit(c)) {
+        break;
       }
-      char last = key[0];
-      if (last != 'd' && last != 'e' && last != 't' && last != 'n' && last != 'y') {
-        return -1; // no keyword ends so: most keys stop here
-      }
-      for (int w = 0; w < KEYWORDS.length; w++) {
-        if (endsWith(m, KEYWORDS[w])) {
-          return w;
-        }
-      }
+      key[m++] = (char) (upper(c) ? c + ('a' - 'A') : c);
+    }
+    if (m == 0) {
       return -1;
     }
+    char last = key[0];
+    if (last != 'd' && last != 'e' && last != 't' && last != 'n' && last != 'y') {
+      return -1; // no keyword ends so: most keys stop here
+    }
+    for (int w = 0; w < KEYWORDS.length; w++) {
+      if (endsWith(key, m, KEYWORDS[w])) {
+        return w;
+      }
+    }
+    return -1;
+  }
 
-    /** Whether the reversed key in {@code key[0..m)} ends with {@code word}. */
-    private boolean endsWith(int m, String word) {
-      int len = word.length();
-      if (m < len) {
+  /** Whether the reversed key in {@code key[0..m)} ends with {@code word}. */
+  private static boolean endsWith(char[] key, int m, String word) {
+    int len = word.length();
+    if (m < len) {
+      return false;
+    }
+    for (int j = 0; j < len; j++) {
+      if (key[j] != word.charAt(len - 1 - j)) {
         return false;
       }
-      for (int j = 0; j < len; j++) {
-        if (key[j] != word.charAt(len - 1 - j)) {
-          return false;
-        }
-      }
-      return true;
     }
+    return true;
+  }
 
-    private boolean base64(int from, int to) {
-      for (int k = from; k < to; k++) {
-        char c = s.charAt(k);
-        if (!letter(c) && !digit(c) && c != '+' && c != '/') {
-          return false;
-        }
+  private static boolean base64(String s, int from, int to) {
+    for (int k = from; k < to; k++) {
+      char c = s.charAt(k);
+      if (!letter(c) && !digit(c) && c != '+' && c != '/') {
+        return false;
       }
-      return true;
     }
+    return true;
   }
 
   private static boolean quote(char c) {
