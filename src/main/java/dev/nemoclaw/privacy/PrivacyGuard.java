@@ -1,5 +1,6 @@
 package dev.nemoclaw.privacy;
 
+import dev.nemoclaw.spec.Privacy;
 import dev.nemoclaw.spec.PrivacyScope;
 
 /**
@@ -11,9 +12,29 @@ public interface PrivacyGuard {
   /** Whether texts of this scope are scanned at all. */
   boolean covers(PrivacyScope scope);
 
+  /**
+   * Scans {@code text}; findings are spans of {@code text}. {@link Verdict.Masked#text()} is
+   * {@code text} with each finding replaced by {@code [REDACTED:<detector>]}.
+   */
   Verdict check(PrivacyScope scope, String text);
 
+  /**
+   * Scans the string values of the JSON document {@code json} (and its integers), not its keys.
+   * Each finding's span is relative to the decoded string value it was found in, not to
+   * {@code json}; findings come in document order. {@link Verdict.Masked#text()} is the document
+   * re-serialized compactly with the findings masked inside their values, so it stays valid
+   * JSON. Text that is not one JSON document (or has duplicate keys) is handled as by
+   * {@link #check}.
+   */
   Verdict checkJson(PrivacyScope scope, String json);
+
+  /**
+   * The guard for a run's {@code privacy} settings: it covers the listed scopes when detectors
+   * are enabled, and answers with the verdict the {@code action} calls for.
+   */
+  static PrivacyGuard of(Privacy spec) {
+    return spec.enabled() && !spec.scope().isEmpty() ? new ScanningGuard(spec) : off();
+  }
 
   /** Scans nothing. */
   static PrivacyGuard off() {

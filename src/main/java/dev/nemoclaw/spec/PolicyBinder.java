@@ -1,14 +1,21 @@
 package dev.nemoclaw.spec;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /** Binds {@code privacy} and {@code tools}: what is scanned and which tool calls may run. */
 final class PolicyBinder {
+  /**
+   * Matching time is linear in the text times the compiled program's size; nested counted
+   * repetitions multiply that size ({@code ((a{30}){30}){30}} is ~29 000 instructions), so it is
+   * bounded here rather than discovered as a slow proxy.
+   */
+  private static final int MAX_REGEX_PROGRAM = 10_000;
+
   private final Bind b;
 
   PolicyBinder(Bind b) {
@@ -58,13 +65,20 @@ final class PolicyBinder {
   }
 
   private static String regex(String s) {
+    Pattern p;
     try {
-      Pattern.compile(s);
-      return s;
+      p = Pattern.compile(s);
     } catch (PatternSyntaxException e) {
-      throw new IllegalArgumentException("not a valid regular expression (Java syntax): "
-          + e.getDescription() + " near index " + e.getIndex());
+      throw new IllegalArgumentException("not a valid regular expression (RE2 syntax, which has "
+          + "no backreferences or lookaround): "
+          + e.getMessage().replaceFirst("^error parsing regexp: ", ""));
     }
+    if (p.programSize() > MAX_REGEX_PROGRAM) {
+      throw new IllegalArgumentException("regular expression too large: it compiles to "
+          + p.programSize() + " instructions, at most " + MAX_REGEX_PROGRAM
+          + " are allowed (nested counted repetitions multiply)");
+    }
+    return s;
   }
 
   List<ToolRule> tools(Optional<YNode> node) {

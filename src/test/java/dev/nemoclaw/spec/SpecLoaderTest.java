@@ -357,6 +357,16 @@ class SpecLoaderTest {
   void privacyAndTools() {
     fx.single(HEAD + "privacy: {detectors: [email, {name: x, regex: '(['}]}\n", 4, 47,
         "privacy.detectors[1].regex", "not a valid regular expression");
+    // custom detectors run on what the agent sends: only RE2 (linear-time) syntax is accepted
+    fx.single(HEAD + "privacy: {detectors: [{name: x, regex: '(a)\\1'}]}\n", 4, 40,
+        "privacy.detectors[0].regex", "RE2 syntax, which has no backreferences or lookaround): "
+            + "invalid escape sequence: `\\1`");
+    fx.single(HEAD + "privacy: {detectors: [{name: x, regex: 'a(?=b)'}]}\n", 4, 40,
+        "privacy.detectors[0].regex", "unsupported Perl syntax: `(?=`");
+    fx.single(HEAD + "privacy: {detectors: [{name: x, regex: '(?<!a)b'}]}\n", 4, 40,
+        "privacy.detectors[0].regex", "not a valid regular expression (RE2 syntax");
+    fx.single(HEAD + "privacy: {detectors: [{name: x, regex: '((a{30}){30}){30}'}]}\n", 4, 40,
+        "privacy.detectors[0].regex", "too large: it compiles to 28862 instructions");
     fx.single(HEAD + "privacy: {detectors: [emial]}\n", 4, 23, "privacy.detectors[0]",
         "did you mean 'email'?");
     fx.single(HEAD + "privacy: {action: drop}\n", 4, 19, "privacy.action",
