@@ -21,6 +21,7 @@ final class SpecBinder {
       "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
       "http_proxy", "https_proxy", "all_proxy", "no_proxy",
       "NODE_USE_ENV_PROXY", "JAVA_TOOL_OPTIONS", "OPENAI_BASE_URL", "OPENAI_API_KEY",
+      "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY",
       "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
       "GIT_SSL_CAINFO");
   private static final java.math.BigDecimal MAX_CPUS = new java.math.BigDecimal(4096);
