@@ -203,6 +203,17 @@ class TermModelTest {
   }
 
   @Test
+  void statsCarryTheModelRoutesHealth() throws Exception {
+    m.apply(up("a"));
+    assertEquals("-", m.view().sandboxes().getFirst().models(), "no routes yet");
+    ObjectNode st = stats("a", 1000, 0.1, 1 << 20);
+    st.set("inference", JSON.readTree("{\"promptTokens\":10,\"completionTokens\":5,\"usd\":0.5,"
+        + "\"routes\":[{\"name\":\"main\",\"state\":\"open\"},{\"name\":\"backup\",\"state\":\"closed\"}]}"));
+    m.apply(st);
+    assertEquals("main open, backup ok · 15 tok $0.5", m.view().sandboxes().getFirst().models());
+  }
+
+  @Test
   void alreadyDecidedIsShownWithWhoAndRemoved() {
     m.apply(up("a", approval("a", "x1", "one.example", 1)));
     frame();
