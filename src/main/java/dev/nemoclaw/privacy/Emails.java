@@ -27,7 +27,8 @@ final class Emails implements TextDetector {
   private Emails() {}
 
   @Override
-  public void find(String s, List<Finding> out) {
+  public void find(Text text, List<Finding> out) {
+    String s = text.s;
     int from = 0;
     int at;
     while ((at = s.indexOf('@', from)) >= 0) {
