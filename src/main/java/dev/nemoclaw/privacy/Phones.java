@@ -56,13 +56,12 @@ final class Phones implements TextDetector {
     }
   }
 
+  /** The end of a phone number starting at {@code i}, or -1; the shape first, as most fail it. */
   private static int phoneEnd(String s, int i) {
     char c = s.charAt(i);
-    if (continuesNumber(s, i) || digit(c) && at(s, i - 1) == '+') {
-      return -1;
-    }
     int end = c == '+' ? international(s, i) : northAmerican(s, i);
-    return end > 0 && !numberContinues(s, end) ? end : -1;
+    return end < 0 || continuesNumber(s, i) || digit(c) && at(s, i - 1) == '+'
+        || numberContinues(s, end) ? -1 : end;
   }
 
   /** The end of {@code +CC…} at {@code i}, or -1. Reads at most 15 digits. */

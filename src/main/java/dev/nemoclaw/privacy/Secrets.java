@@ -192,7 +192,8 @@ final class Secrets implements TextDetector {
     private int prefixed(int i, Prefixed[] candidates) {
       for (Prefixed p : candidates) {
         int start = i - p.anchor();
-        if (start < 0 || word(at(s, start - 1)) || !s.startsWith(p.prefix(), start)) {
+        if (at(s, start) != p.prefix().charAt(0) || word(at(s, start - 1))
+            || !s.startsWith(p.prefix(), start)) {
           continue;
         }
         int body = start + p.prefix().length();
