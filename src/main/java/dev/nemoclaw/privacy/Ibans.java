@@ -1,6 +1,7 @@
 package dev.nemoclaw.privacy;
 
 import static dev.nemoclaw.privacy.Chars.alnum;
+import static dev.nemoclaw.privacy.Chars.alnumBefore;
 import static dev.nemoclaw.privacy.Chars.at;
 import static dev.nemoclaw.privacy.Chars.digit;
 import static dev.nemoclaw.privacy.Chars.upper;
@@ -46,7 +47,7 @@ final class Ibans implements TextDetector {
       int i = digits - 2; // the check digits start a run of digits after the country code
       char c = at(s, i);
       if (upper(c) && upper(s.charAt(i + 1)) && digit(at(s, digits + 1))
-          && !alnum(at(s, i - 1))) {
+          && !alnumBefore(s, i)) {
         int len = LENGTH[(c - 'A') * 26 + s.charAt(i + 1) - 'A'];
         int end = len == 0 ? -1 : ibanEnd(s, i, len, iban);
         if (end > 0) {

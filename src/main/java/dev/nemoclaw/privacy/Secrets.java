@@ -5,6 +5,7 @@ import static dev.nemoclaw.privacy.Chars.digit;
 import static dev.nemoclaw.privacy.Chars.letter;
 import static dev.nemoclaw.privacy.Chars.upper;
 import static dev.nemoclaw.privacy.Chars.word;
+import static dev.nemoclaw.privacy.Chars.wordBefore;
 
 import dev.nemoclaw.spec.BuiltinDetector;
 import java.util.List;
@@ -192,7 +193,7 @@ final class Secrets implements TextDetector {
     private int prefixed(int i, Prefixed[] candidates) {
       for (Prefixed p : candidates) {
         int start = i - p.anchor();
-        if (at(s, start) != p.prefix().charAt(0) || word(at(s, start - 1))
+        if (at(s, start) != p.prefix().charAt(0) || wordBefore(s, start)
             || !s.startsWith(p.prefix(), start)) {
           continue;
         }
@@ -230,7 +231,7 @@ final class Secrets implements TextDetector {
     }
 
     private int jwt(int i) {
-      if (word(at(s, i - 1)) || at(s, i - 1) == '.') {
+      if (wordBefore(s, i) || at(s, i - 1) == '.') {
         return -1;
       }
       int header = wordEnd(i);
