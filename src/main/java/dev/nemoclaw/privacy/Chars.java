@@ -38,6 +38,27 @@ final class Chars {
     return digit(c) || letter(c) || c == '_' || c == '-';
   }
 
+  /**
+   * Whether the char before {@code i} is escaped by a backslash: the letter of {@code \n} in
+   * a JSON or C string stands for white space, not for part of a word. Without this the card in
+   * the JSON string {@code "line\n4111 1111 1111 1111"} (as a tool call's arguments carry it)
+   * would touch the letter n, and an address after {@code \n} would take the n away from its
+   * backslash when masked.
+   */
+  static boolean escapedBefore(String s, int i) {
+    return at(s, i - 2) == '\\';
+  }
+
+  /** Whether a letter or digit of the text, not of an escape, comes right before {@code i}. */
+  static boolean alnumBefore(String s, int i) {
+    return alnum(at(s, i - 1)) && !escapedBefore(s, i);
+  }
+
+  /** Whether a {@link #word} char of the text, not of an escape, comes right before {@code i}. */
+  static boolean wordBefore(String s, int i) {
+    return word(at(s, i - 1)) && !escapedBefore(s, i);
+  }
+
   /** Punctuation that joins digit groups into one number: {@code 1.5}, {@code 1,000}, {@code 1/2}. */
   static boolean numberJoin(char c) {
     return c == '.' || c == ',' || c == '-' || c == '/' || c == ':';
@@ -45,8 +66,7 @@ final class Chars {
 
   /** Whether the number starting at {@code start} continues one before it ({@code 12.345}). */
   static boolean continuesNumber(String s, int start) {
-    char p = at(s, start - 1);
-    return alnum(p) || numberJoin(p) && digit(at(s, start - 2));
+    return alnumBefore(s, start) || numberJoin(at(s, start - 1)) && digit(at(s, start - 2));
   }
 
   /** Whether the number ending at {@code end} is continued after it ({@code 345.67}). */

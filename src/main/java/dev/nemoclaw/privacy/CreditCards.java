@@ -25,20 +25,21 @@ final class CreditCards implements TextDetector {
   private CreditCards() {}
 
   @Override
-  public void find(String s, List<Finding> out) {
-    int n = s.length();
-    int[] digits = new int[MAX];
-    int i = 0;
-    while (i < n) {
-      if (!digit(s.charAt(i))) {
-        i++;
-        continue;
+  public void find(Text text, List<Finding> out) {
+    String s = text.s;
+    int[] card = new int[MAX];
+    int done = 0;
+    for (int i : text.numberStarts()) {
+      if (i < done) {
+        continue; // a later group of the run just read
       }
       // a run: digit groups joined by single spaces or dashes, e.g. "12 4111-1111-1111-1111"
       int end = i;
+      int digits = 0;
       while (true) {
         while (digit(at(s, end))) {
           end++;
+          digits++;
         }
         char c = at(s, end);
         if ((c == ' ' || c == '-') && digit(at(s, end + 1))) {
@@ -47,10 +48,10 @@ final class CreditCards implements TextDetector {
           break;
         }
       }
-      if (!continuesNumber(s, i) && !numberContinues(s, end)) {
-        inRun(s, i, end, digits, out);
+      if (digits >= MIN && !continuesNumber(s, i) && !numberContinues(s, end)) {
+        inRun(s, i, end, card, out);
       }
-      i = end;
+      done = end;
     }
   }
 

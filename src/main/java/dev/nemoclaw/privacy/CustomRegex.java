@@ -19,8 +19,8 @@ final class CustomRegex implements TextDetector {
   }
 
   @Override
-  public void find(String s, List<Finding> out) {
-    Matcher m = pattern.matcher(s);
+  public void find(Text text, List<Finding> out) {
+    Matcher m = pattern.matcher(text.s);
     while (m.find()) {
       if (m.end() > m.start()) {
         out.add(new Finding(name, m.start(), m.end()));

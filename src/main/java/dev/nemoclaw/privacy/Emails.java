@@ -2,6 +2,7 @@ package dev.nemoclaw.privacy;
 
 import static dev.nemoclaw.privacy.Chars.at;
 import static dev.nemoclaw.privacy.Chars.digit;
+import static dev.nemoclaw.privacy.Chars.escapedBefore;
 import static dev.nemoclaw.privacy.Chars.letter;
 
 import dev.nemoclaw.spec.BuiltinDetector;
@@ -27,7 +28,8 @@ final class Emails implements TextDetector {
   private Emails() {}
 
   @Override
-  public void find(String s, List<Finding> out) {
+  public void find(Text text, List<Finding> out) {
+    String s = text.s;
     int from = 0;
     int at;
     while ((at = s.indexOf('@', from)) >= 0) {
@@ -51,14 +53,19 @@ final class Emails implements TextDetector {
     return letter(c) || digit(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
   }
 
+  /** Whether a char of a local part comes before {@code k}; an escape's letter is not one. */
+  private static boolean localBefore(String s, int k) {
+    return localChar(at(s, k - 1)) && !escapedBefore(s, k);
+  }
+
   /** Where the local part before {@code s[at]} starts, or -1. */
   private static int localStart(String s, int at) {
     int floor = Math.max(0, at - MAX_LOCAL);
     int start = at;
-    while (start > floor && localChar(s.charAt(start - 1))) {
+    while (start > floor && localBefore(s, start)) {
       start--;
     }
-    if (localChar(at(s, start - 1))) {
+    if (localBefore(s, start)) {
       return -1; // longer than 64 chars: not an address
     }
     // "see..bob@x.org" or ".bob@x.org": the address is what follows the dots

@@ -1,6 +1,7 @@
 package dev.nemoclaw.privacy;
 
 import static dev.nemoclaw.privacy.Chars.alnum;
+import static dev.nemoclaw.privacy.Chars.alnumBefore;
 import static dev.nemoclaw.privacy.Chars.at;
 import static dev.nemoclaw.privacy.Chars.digit;
 import static dev.nemoclaw.privacy.Chars.upper;
@@ -39,18 +40,18 @@ final class Ibans implements TextDetector {
   private Ibans() {}
 
   @Override
-  public void find(String s, List<Finding> out) {
-    int n = s.length() - 3;
+  public void find(Text text, List<Finding> out) {
+    String s = text.s;
     char[] iban = new char[MAX];
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (upper(c) && upper(s.charAt(i + 1)) && digit(s.charAt(i + 2))
-          && digit(s.charAt(i + 3)) && !alnum(at(s, i - 1))) {
+    for (int digits : text.numberStarts()) {
+      int i = digits - 2; // the check digits start a run of digits after the country code
+      char c = at(s, i);
+      if (upper(c) && upper(s.charAt(i + 1)) && digit(at(s, digits + 1))
+          && !alnumBefore(s, i)) {
         int len = LENGTH[(c - 'A') * 26 + s.charAt(i + 1) - 'A'];
         int end = len == 0 ? -1 : ibanEnd(s, i, len, iban);
         if (end > 0) {
           out.add(new Finding(NAME, i, end));
-          i = end - 1;
         }
       }
     }

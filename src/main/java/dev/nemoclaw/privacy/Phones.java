@@ -34,26 +34,34 @@ final class Phones implements TextDetector {
   private Phones() {}
 
   @Override
-  public void find(String s, List<Finding> out) {
-    int n = s.length();
-    int i = 0;
-    while (i < n) {
-      char c = s.charAt(i);
-      boolean isDigit = digit(c);
-      if (isDigit || c == '+' || c == '(') {
-        int end = continuesNumber(s, i) || at(s, i - 1) == '+' ? -1
-            : c == '+' ? international(s, i) : northAmerican(s, i);
-        if (end > 0 && !numberContinues(s, end)) {
-          out.add(new Finding(NAME, i, end));
-          i = end;
-          continue;
-        }
+  public void find(Text text, List<Finding> out) {
+    String s = text.s;
+    int done = 0;
+    for (int d : text.numberStarts()) {
+      if (d < done) {
+        continue; // inside the number just found
       }
-      i++;
-      while (isDigit && digit(at(s, i))) {
-        i++; // a number is tried from its first digit only
+      // a number is tried from its first digit, or from the '+' or '(' just before it
+      char p = at(s, d - 1);
+      int start = p == '+' || p == '(' ? d - 1 : d;
+      int end = phoneEnd(s, start);
+      if (end < 0 && p == '(') {
+        start = d; // "(415-555-0123)"
+        end = phoneEnd(s, start);
+      }
+      if (end > 0) {
+        out.add(new Finding(NAME, start, end));
+        done = end;
       }
     }
+  }
+
+  /** The end of a phone number starting at {@code i}, or -1; the shape first, as most fail it. */
+  private static int phoneEnd(String s, int i) {
+    char c = s.charAt(i);
+    int end = c == '+' ? international(s, i) : northAmerican(s, i);
+    return end < 0 || continuesNumber(s, i) || digit(c) && at(s, i - 1) == '+'
+        || numberContinues(s, end) ? -1 : end;
   }
 
   /** The end of {@code +CC…} at {@code i}, or -1. Reads at most 15 digits. */

@@ -5,8 +5,9 @@ import dev.nemoclaw.spec.PrivacyScope;
 
 /**
  * The privacy settings of one run applied to text. Thread-safe. {@link #check} scans any text;
- * {@link #checkJson} scans only the string values of a JSON document (so masking keeps it valid
- * JSON) and falls back to {@link #check} when the text is not JSON.
+ * {@link #checkJson} scans the values of a JSON document, not its keys (so masking keeps it
+ * valid JSON), and falls back to {@link #check} when the text is not JSON. A guard never acts:
+ * its verdict says what the caller must do.
  */
 public interface PrivacyGuard {
   /** Whether texts of this scope are scanned at all. */
@@ -22,9 +23,11 @@ public interface PrivacyGuard {
    * Scans the string values of the JSON document {@code json} (and its integers), not its keys.
    * Each finding's span is relative to the decoded string value it was found in, not to
    * {@code json}; findings come in document order. {@link Verdict.Masked#text()} is the document
-   * re-serialized compactly with the findings masked inside their values, so it stays valid
-   * JSON. Text that is not one JSON document (or has duplicate keys) is handled as by
-   * {@link #check}.
+   * re-serialized compactly with the findings masked inside their values (a masked integer
+   * becomes a string), so it stays valid JSON. A member whose key names a secret
+   * ({@code "client_secret": "…"}) is judged like an assignment: its whole value is one finding
+   * when it passes the secret detector's test. Text that is not one JSON document (or has
+   * duplicate keys) is handled as by {@link #check}.
    */
   Verdict checkJson(PrivacyScope scope, String json);
 

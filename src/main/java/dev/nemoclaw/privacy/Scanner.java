@@ -46,10 +46,10 @@ public final class Scanner {
    * the detector listed first).
    */
   public List<Finding> scan(CharSequence text) {
-    String s = text.toString();
+    Text t = new Text(text.toString());
     List<Finding> all = new ArrayList<>();
     for (TextDetector d : detectors) {
-      d.find(s, all);
+      d.find(t, all);
     }
     if (all.isEmpty()) {
       return List.of();

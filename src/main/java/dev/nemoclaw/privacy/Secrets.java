@@ -5,13 +5,14 @@ import static dev.nemoclaw.privacy.Chars.digit;
 import static dev.nemoclaw.privacy.Chars.letter;
 import static dev.nemoclaw.privacy.Chars.upper;
 import static dev.nemoclaw.privacy.Chars.word;
+import static dev.nemoclaw.privacy.Chars.wordBefore;
 
 import dev.nemoclaw.spec.BuiltinDetector;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
- * Credentials, recognised three ways in one pass over the text:
+ * Credentials, recognised three ways:
  *
  * <ul>
  *   <li>by a vendor's prefix ({@link #PREFIXED}): AWS access key ids, GitHub, GitLab, Slack,
@@ -26,6 +27,11 @@ import java.util.List;
  *       3.5 bits per char or more), or is a 40-char AWS secret access key. The finding covers the
  *       value only, never its quotes, so masking keeps JSON and source code well formed.
  * </ul>
+ *
+ * <p>Every one of these contains a char or string that is rare in prose: {@code =} or {@code :},
+ * {@code -----BEGIN }, {@code eyJ}, the {@code _} or {@code -} of a prefix (or the {@code A} of
+ * AWS's and Google's). {@link String#indexOf} (vectorised) finds those, and only there is
+ * anything checked; this is what lets the detector keep up with prose at hundreds of MB/s.
  */
 final class Secrets implements TextDetector {
   static final Secrets INSTANCE = new Secrets();
@@ -49,9 +55,25 @@ final class Secrets implements TextDetector {
   /**
    * A credential known by its prefix: {@code min..max} chars of {@code body} follow it. With
    * {@code mixed} the body must hold a letter and a digit, which every real key of these kinds
-   * does and the words of documentation ({@code xoxb-your-token-here}) do not.
+   * does and the words of documentation ({@code xoxb-your-token-here}) do not. {@code anchor} is
+   * where in the prefix the char it is searched by is: its first '_' or '-', else its first.
    */
-  private record Prefixed(String prefix, Body body, int min, int max, boolean mixed) {}
+  private record Prefixed(String prefix, int anchor, Body body, int min, int max,
+      boolean mixed) {
+    Prefixed(String prefix, Body body, int min, int max, boolean mixed) {
+      this(prefix, Math.max(0, firstSeparator(prefix)), body, min, max, mixed);
+    }
+
+    private static int firstSeparator(String prefix) {
+      int underscore = prefix.indexOf('_');
+      int dash = prefix.indexOf('-');
+      return underscore < 0 ? dash : dash < 0 ? underscore : Math.min(underscore, dash);
+    }
+
+    char trigger() {
+      return prefix.charAt(anchor);
+    }
+  }
 
   private static final int LONG = 255;
 
@@ -86,18 +108,13 @@ final class Secrets implements TextDetector {
       new Prefixed("hf_", Body.ALNUM, 30, 40, true), // Hugging Face
       new Prefixed("npm_", Body.ALNUM, 36, 36, false));
 
-  /** {@link #PREFIXED} by the prefix's first char, so most chars cost one array load. */
-  private static final Prefixed[][] BY_FIRST = new Prefixed[128][];
+  /** The chars {@link #PREFIXED} is found by, and the prefixes each finds. */
+  private static final char[] TRIGGERS = {'_', '-', 'A'};
+  private static final Prefixed[][] BY_TRIGGER = new Prefixed[128][];
 
   static {
-    for (char c = 0; c < 128; c++) {
-      List<Prefixed> list = new ArrayList<>();
-      for (Prefixed p : PREFIXED) {
-        if (p.prefix().charAt(0) == c) {
-          list.add(p);
-        }
-      }
-      BY_FIRST[c] = list.isEmpty() ? null : list.toArray(Prefixed[]::new);
+    for (char t : TRIGGERS) {
+      BY_TRIGGER[t] = PREFIXED.stream().filter(p -> p.trigger() == t).toArray(Prefixed[]::new);
     }
   }
 
@@ -126,8 +143,8 @@ final class Secrets implements TextDetector {
   private Secrets() {}
 
   @Override
-  public void find(String s, List<Finding> out) {
-    new Pass(s, out).run();
+  public void find(Text text, List<Finding> out) {
+    new Pass(text.s, out).run();
   }
 
   /** One scan; it remembers where the next PEM END line is, so no BEGIN searches twice. */
@@ -145,21 +162,25 @@ final class Secrets implements TextDetector {
       this.out = out;
     }
 
-    /**
-     * Each branch returns where to go on: past what it matched or judged, or -1 for the next
-     * char. Branches that fail cheaply start only where a word starts, so none rereads a word.
-     */
     void run() {
-      int i = 0;
-      while (i < n) {
-        char c = s.charAt(i);
-        int next = switch (c) {
-          case '=', ':' -> assignment(i);
-          case '-' -> pem(i);
-          case 'e' -> jwt(i);
-          default -> c < 128 && BY_FIRST[c] != null ? prefixed(i, BY_FIRST[c]) : -1;
-        };
-        i = next > i ? next : i + 1;
+      for (char t : TRIGGERS) {
+        Prefixed[] candidates = BY_TRIGGER[t];
+        each(String.valueOf(t), i -> prefixed(i, candidates));
+      }
+      each("eyJ", this::jwt);
+      each(BEGIN, this::pem);
+      each("=", this::assignment);
+      each(":", this::assignment);
+    }
+
+    /**
+     * Runs {@code check} at each occurrence of {@code trigger}. A check returns where to search
+     * on: past what it matched or judged, or -1 for the next occurrence.
+     */
+    private void each(String trigger, IntUnaryOperator check) {
+      int i = s.indexOf(trigger);
+      while (i >= 0) {
+        i = s.indexOf(trigger, Math.max(check.applyAsInt(i), i + 1));
       }
     }
 
@@ -168,15 +189,15 @@ final class Secrets implements TextDetector {
       return end;
     }
 
+    /** A token whose prefix has its trigger char at {@code i}. */
     private int prefixed(int i, Prefixed[] candidates) {
-      if (word(at(s, i - 1))) {
-        return -1;
-      }
       for (Prefixed p : candidates) {
-        if (!s.startsWith(p.prefix(), i)) {
+        int start = i - p.anchor();
+        if (at(s, start) != p.prefix().charAt(0) || wordBefore(s, start)
+            || !s.startsWith(p.prefix(), start)) {
           continue;
         }
-        int body = i + p.prefix().length();
+        int body = start + p.prefix().length();
         int limit = Math.min(n, body + p.max() + 1);
         int k = body;
         while (k < limit && p.body().allows(s.charAt(k))) {
@@ -185,7 +206,7 @@ final class Secrets implements TextDetector {
         int len = k - body;
         if (len >= p.min() && len <= p.max() && !word(at(s, k))
             && (!p.mixed() || mixed(body, k))) {
-          return found(i, k);
+          return found(start, k);
         }
       }
       return -1;
@@ -210,8 +231,7 @@ final class Secrets implements TextDetector {
     }
 
     private int jwt(int i) {
-      if (at(s, i + 1) != 'y' || at(s, i + 2) != 'J' || word(at(s, i - 1))
-          || at(s, i - 1) == '.') {
+      if (wordBefore(s, i) || at(s, i - 1) == '.') {
         return -1;
       }
       int header = wordEnd(i);
@@ -226,9 +246,6 @@ final class Secrets implements TextDetector {
     }
 
     private int pem(int i) {
-      if (!s.startsWith(BEGIN, i)) {
-        return -1;
-      }
       int label = i + BEGIN.length();
       int labelEnd = label;
       while (labelEnd - label <= MAX_LABEL
@@ -315,12 +332,8 @@ final class Secrets implements TextDetector {
       while (end < n && valueChar(s.charAt(end), quoted ? open : 0)) {
         end++;
       }
-      if (secretValue(s, start, end, kw)) {
-        return found(start, end);
-      }
-      // A long value was judged whole: going on after it keeps "token=token=…" linear. A short
-      // one may open what another branch matches ("private_key": "-----BEGIN PRIVATE KEY…").
-      return end - start < MIN_VALUE ? start : end;
+      // a value judged whole is not read again: that keeps "token=token=…" linear
+      return secretValue(s, start, end, kw) ? found(start, end) : end;
     }
 
     /** Where the key before an assignment at {@code i} ends: past spaces and a closing quote. */

@@ -10,5 +10,5 @@ import java.util.List;
  */
 sealed interface TextDetector
     permits CreditCards, UsSsns, Emails, Phones, Ibans, Secrets, CustomRegex {
-  void find(String text, List<Finding> out);
+  void find(Text text, List<Finding> out);
 }

@@ -22,21 +22,10 @@ final class UsSsns implements TextDetector {
   private UsSsns() {}
 
   @Override
-  public void find(String s, List<Finding> out) {
-    int n = s.length();
-    int i = 0;
-    while (i < n) {
-      if (!digit(s.charAt(i))) {
-        i++;
-        continue;
-      }
-      if (ssnAt(s, i)) {
+  public void find(Text text, List<Finding> out) {
+    for (int i : text.numberStarts()) {
+      if (ssnAt(text.s, i)) {
         out.add(new Finding(NAME, i, i + LENGTH));
-        i += LENGTH;
-      } else {
-        while (digit(at(s, i))) {
-          i++;
-        }
       }
     }
   }

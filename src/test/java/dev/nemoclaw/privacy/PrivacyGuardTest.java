@@ -168,6 +168,30 @@ class PrivacyGuardTest {
   }
 
   @Test
+  void escapesInRawJsonAreBoundariesAndSurviveMasking() throws Exception {
+    String token = "ghp_" + Detect.random(Detect.ALNUM, 36, 40);
+    String doc = "{\"t\":\"a\\n4111 1111 1111 1111\\nbob@example.com\\tDE89370400440532013000"
+        + "\\r\\n+1 415 555 0123\\n123-45-6789\\n" + token + "\"}";
+    String out = masked(MASK.check(IN, doc));
+    assertEquals("{\"t\":\"a\\n[REDACTED:credit-card]\\n[REDACTED:email]\\t[REDACTED:iban]"
+        + "\\r\\n[REDACTED:phone]\\n[REDACTED:us-ssn]\\n[REDACTED:secret]\"}", out);
+    json(out);
+  }
+
+  @Test
+  void toolCallArgumentsAreJsonInsideAStringAndStayValid() throws Exception {
+    String call = "{\"tool_calls\":[{\"function\":{\"name\":\"pay\",\"arguments\":"
+        + "\"{\\\"note\\\":\\\"line\\\\n4111 1111 1111 1111\\\"}\"}}]}";
+    JsonNode in = json(call);
+    assertEquals("{\"note\":\"line\\n4111 1111 1111 1111\"}",
+        in.at("/tool_calls/0/function/arguments").asText());
+    String out = masked(MASK.checkJson(IN, call));
+    String arguments = json(out).at("/tool_calls/0/function/arguments").asText();
+    assertEquals("{\"note\":\"line\\n[REDACTED:credit-card]\"}", arguments);
+    assertEquals("line\n[REDACTED:credit-card]", json(arguments).get("note").asText());
+  }
+
+  @Test
   void aMaskedTextScansCleanAgain() {
     String once = masked(MASK.check(IN, "password: \"Zx8#qLm2$Vt9pR4w!Ky7\" card 4111111111111111"));
     assertEquals(new Verdict.Clean(), MASK.check(IN, once));
