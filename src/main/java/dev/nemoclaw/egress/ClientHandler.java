@@ -1,7 +1,12 @@
 package dev.nemoclaw.egress;
 
+import dev.nemoclaw.privacy.Verdict;
+import dev.nemoclaw.spec.PrivacyScope;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -11,7 +16,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
@@ -30,16 +37,20 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One client connection: reads requests with Netty's codec, asks the {@link Gatekeeper}, and
@@ -48,16 +59,33 @@ import java.util.Optional;
  * at a time, in order; while one is decided or answered the connection does not read, so a client
  * that pipelines is held back rather than buffered. Everything here runs on the client channel's
  * event loop, origin channels included, so there are no locks.
+ *
+ * <p>A CONNECT the proxy answers itself (an inspected tunnel, an internal service) gives the
+ * connection an {@link Implicit} destination: after the 200 (and the TLS handshake, for an
+ * inspected tunnel) its requests come in origin-form and are handled exactly as absolute-form
+ * requests for that destination, each decided again with its method and path.
+ *
+ * <p>With privacy screening on, a request body that can be read as text is collected whole
+ * (COLLECTING), scanned off the event loop (SCANNING), and only then sent on, masked or not.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
-  private enum State { IDLE, DECIDING, CONNECTING, STREAMING, AWAIT_RESPONSE, TUNNEL_PENDING, DONE }
+  private enum State {
+    IDLE, DECIDING, COLLECTING, SCANNING, CONNECTING, STREAMING, AWAIT_RESPONSE, TUNNEL_PENDING,
+    DONE
+  }
+
+  /** Where every request of this connection goes; {@code tls}: the client speaks TLS to us. */
+  private record Implicit(Destination destination, boolean tls) {}
+
+  /** A request's destination and its target in origin-form (path and query). */
+  private record Target(Destination destination, String target) {}
 
   /** One request and its response, or one tunnel. */
   private static final class Exchange {
     final Destination destination;
     final Optional<String> method;
     final Optional<String> path;
-    final HttpRequest request; // absent for CONNECT
+    HttpRequest request; // absent for CONNECT; a full request once a screened body is in it
     final boolean tunnel;
     final boolean upgrade; // a WebSocket handshake
     final long startNanos = System.nanoTime();
@@ -72,6 +100,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     long down;
     int connectPort;
     boolean internal;
+    boolean tls; // to the origin: an inspected tunnel's request
+    Gatekeeper.Outcome.Go go; // while the body is collected and scanned
+    CompositeByteBuf body; // the body being collected for screening
+    boolean screened;
 
     Exchange(Destination d, Optional<String> method, Optional<String> path, HttpRequest request,
         boolean tunnel, boolean upgrade, boolean keepAlive) {
@@ -87,7 +119,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private final ProxyRuntime rt;
   private final Peer peer;
-  private final ProxyServerCodec codec;
+  private ProxyServerCodec codec;
+  private Implicit implicit;
   private final ArrayDeque<Object> inbox = new ArrayDeque<>();
   private final List<ByteBuf> tunnelEarly = new ArrayList<>();
   private Channel client;
@@ -145,6 +178,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         } else {
           ReferenceCountUtil.release(m);
         }
+      } else if (state == State.COLLECTING) {
+        Object m = inbox.poll();
+        if (m instanceof HttpContent c) {
+          collect(c);
+        } else {
+          ReferenceCountUtil.release(m);
+        }
       } else if (state == State.DONE) {
         releaseInbox();
       } else {
@@ -162,7 +202,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean want = switch (state) {
-      case IDLE -> inbox.isEmpty();
+      case IDLE, COLLECTING -> inbox.isEmpty();
       case STREAMING -> inbox.isEmpty() && origin != null && origin.isWritable();
       default -> false;
     };
@@ -176,23 +216,48 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (HttpMethod.CONNECT.equals(r.method())) {
+      ReferenceCountUtil.release(r);
+      if (implicit != null) {
+        reject(HttpResponseStatus.BAD_REQUEST, "bad_request", "this connection already is a"
+            + " tunnel to " + implicit.destination().authority() + "; CONNECT inside it is not"
+            + " supported");
+        return;
+      }
       Destination d;
       try {
         d = Destination.ofAuthority(r.uri(), 443);
       } catch (Destination.InvalidHost e) {
-        ReferenceCountUtil.release(r);
         reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
             "CONNECT needs host:port; " + e.getMessage());
         return;
       }
-      ReferenceCountUtil.release(r);
       beginTunnel(d);
       return;
     }
-    String uri = r.uri();
+    Target t = implicit != null ? originForm(r.uri()) : absoluteForm(r.uri());
+    if (t == null) {
+      ReferenceCountUtil.release(r); // refused already
+      return;
+    }
+    Destination d = t.destination();
+    int q = t.target().indexOf('?');
+    String path = q >= 0 ? t.target().substring(0, q) : t.target();
+    r.setUri(t.target());
+    boolean upgrade = isWebSocketUpgrade(r.headers());
+    ex = new Exchange(d, Optional.of(r.method().name()), Optional.of(path), r, false, upgrade,
+        HttpUtil.isKeepAlive(r));
+    ex.requestDone = r instanceof LastHttpContent;
+    state = State.DECIDING;
+    boolean reuse = origin != null && origin.isActive() && originKey(d).equals(originKey);
+    Exchange mine = ex;
+    rt.gate().decide(d, ex.method, ex.path, peer, reuse)
+        .whenComplete((outcome, err) -> client.eventLoop().execute(() -> decided(mine, outcome)));
+  }
+
+  /** An ordinary proxy request: {@code http://host[:port]/path}; null after refusing it. */
+  private Target absoluteForm(String uri) {
     String lower = uri.length() >= 8 ? uri.substring(0, 8).toLowerCase(Locale.ROOT) : uri;
     if (!lower.startsWith("http://")) {
-      ReferenceCountUtil.release(r);
       if (lower.startsWith("https://")) {
         reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
             "https:// URLs go through a CONNECT tunnel (set HTTPS_PROXY to this proxy)");
@@ -202,7 +267,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                 + "(GET http://host/path) or use CONNECT host:port; HTTP_PROXY and HTTPS_PROXY "
                 + "point clients here");
       }
-      return;
+      return null;
     }
     String rest = uri.substring(7);
     int cut = rest.length();
@@ -212,36 +277,39 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         cut = i;
       }
     }
-    String authority = rest.substring(0, cut);
-    String target = rest.substring(cut);
-    int hash = target.indexOf('#');
-    if (hash >= 0) {
-      target = target.substring(0, hash);
-    }
+    String target = withoutFragment(rest.substring(cut));
     if (target.isEmpty() || target.startsWith("?")) {
       target = "/" + target;
     }
-    Destination d;
     try {
-      d = Destination.ofAuthority(authority, 80);
+      return new Target(Destination.ofAuthority(rest.substring(0, cut), 80), target);
     } catch (Destination.InvalidHost e) {
-      ReferenceCountUtil.release(r);
       reject(HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
-      return;
+      return null;
     }
-    int q = target.indexOf('?');
-    String path = q >= 0 ? target.substring(0, q) : target;
-    r.setUri(target);
-    boolean upgrade = isWebSocketUpgrade(r.headers());
-    ex = new Exchange(d, Optional.of(r.method().name()), Optional.of(path), r, false, upgrade,
-        HttpUtil.isKeepAlive(r));
-    ex.requestDone = r instanceof LastHttpContent;
-    state = State.DECIDING;
-    String key = d.authority();
-    boolean reuse = origin != null && origin.isActive() && key.equals(originKey);
-    Exchange mine = ex;
-    rt.gate().decide(d, ex.method, ex.path, peer, reuse)
-        .whenComplete((outcome, err) -> client.eventLoop().execute(() -> decided(mine, outcome)));
+  }
+
+  /** A request inside a tunnel the proxy answered: {@code /path}; null after refusing it. */
+  private Target originForm(String uri) {
+    if (!uri.startsWith("/")) {
+      reject(HttpResponseStatus.BAD_REQUEST, "bad_request", "inside the tunnel to "
+          + implicit.destination().authority() + " requests are in origin-form (GET /path)");
+      return null;
+    }
+    return new Target(implicit.destination(), withoutFragment(uri));
+  }
+
+  private static String withoutFragment(String target) {
+    int hash = target.indexOf('#');
+    return hash >= 0 ? target.substring(0, hash) : target;
+  }
+
+  /**
+   * Which kept origin connection a request may reuse: the same destination, reached the same way
+   * (an inspected tunnel's origin connection speaks TLS).
+   */
+  private String originKey(Destination d) {
+    return (implicit != null && implicit.tls() ? "tls " : "") + d.authority();
   }
 
   private static boolean isWebSocketUpgrade(HttpHeaders h) {
@@ -271,21 +339,29 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           r.hint()), null);
       case Gatekeeper.Outcome.Unresolvable u -> answer(Responses.error(
           HttpResponseStatus.BAD_GATEWAY, "unresolvable_host", d, u.reason()), "unresolvable");
+      case Gatekeeper.Outcome.Terminate t -> terminate(t);
       case Gatekeeper.Outcome.Go go -> {
         ex.connectPort = go.port();
         ex.internal = go.internal();
-        if (!ex.tunnel && go.addresses().isEmpty() && origin != null && origin.isActive()) {
-          sendHead();
-        } else if (go.addresses().isEmpty()) {
-          // the kept connection went away while we decided: decide again, resolving this time
-          state = State.DECIDING;
-          Exchange mine = ex;
-          rt.gate().decide(d, ex.method, ex.path, peer, false)
-              .whenComplete((o, err) -> client.eventLoop().execute(() -> decided(mine, o)));
-        } else {
-          connect(go.addresses(), 0);
+        ex.tls = implicit != null && implicit.tls() && !go.internal();
+        if (ex.tunnel || ex.screened || !screen(go)) {
+          proceed(go);
         }
       }
+    }
+  }
+
+  private void proceed(Gatekeeper.Outcome.Go go) {
+    if (!ex.tunnel && go.addresses().isEmpty() && origin != null && origin.isActive()) {
+      sendHead();
+    } else if (go.addresses().isEmpty()) {
+      // the kept connection went away while we decided: decide again, resolving this time
+      state = State.DECIDING;
+      Exchange mine = ex;
+      rt.gate().decide(ex.destination, ex.method, ex.path, peer, false)
+          .whenComplete((o, err) -> client.eventLoop().execute(() -> decided(mine, o)));
+    } else {
+      connect(go.addresses(), 0);
     }
   }
 
@@ -306,7 +382,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       client.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
       state = State.DONE;
-      ex = null;
+      clearExchange();
       releaseInbox();
       return;
     }
@@ -319,7 +395,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         break;
       }
     }
-    ex = null;
+    clearExchange();
     state = State.IDLE;
     drain();
   }
@@ -379,6 +455,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           @Override
           protected void initChannel(Channel ch) {
             rt.track(ch);
+            if (mine.tls) {
+              SslHandler tls = rt.upstreamTls().orElseThrow().newHandler(ch.alloc(),
+                  mine.destination.host(), mine.destination.port());
+              tls.setHandshakeTimeoutMillis(rt.limits().connectTimeout().toMillis());
+              ch.pipeline().addLast("tls", tls);
+            }
             if (!mine.tunnel) {
               HttpDecoderConfig cfg = new HttpDecoderConfig()
                   .setMaxInitialLineLength(65536)
@@ -397,12 +479,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       if (done.isSuccess()) {
-        origin = done.channel();
-        originKey = ex.destination.authority();
-        if (ex.tunnel) {
-          openTunnel();
+        if (mine.tls) {
+          done.channel().pipeline().get(SslHandler.class).handshakeFuture()
+              .addListener(hs -> originHandshake(mine, done.channel(), hs.cause()));
         } else {
-          sendHead();
+          originReady(done.channel());
         }
         return;
       }
@@ -425,10 +506,92 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
-  private void openTunnel() {
-    FullHttpResponse ok = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+  private void originReady(Channel ch) {
+    origin = ch;
+    originKey = originKey(ex.destination);
+    if (ex.tunnel) {
+      openTunnel();
+    } else {
+      sendHead();
+    }
+  }
+
+  /**
+   * An inspected tunnel's origin connection finished its TLS handshake: on to the request, or a
+   * 502 the client reads inside its own TLS, saying why the origin was not trusted.
+   */
+  private void originHandshake(Exchange mine, Channel ch, Throwable failure) {
+    if (mine != ex || !client.isActive()) {
+      ch.close();
+      return;
+    }
+    if (failure == null) {
+      originReady(ch);
+      return;
+    }
+    ch.close();
+    answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "upstream_tls_failed", ex.destination,
+        "the TLS handshake with " + ex.destination.authority() + " failed: " + deepest(failure)
+            + " (the origin must present a certificate for " + ex.destination.host()
+            + " that chains to a root the host trusts)"), "upstream_tls_failed");
+  }
+
+  private static String deepest(Throwable t) {
+    String message = String.valueOf(t.getMessage());
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c.getMessage() != null) {
+        message = c.getMessage();
+      }
+    }
+    return message;
+  }
+
+  private static FullHttpResponse connectionEstablished() {
+    return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
         new HttpResponseStatus(200, "Connection Established"));
-    client.writeAndFlush(ok);
+  }
+
+  /**
+   * A CONNECT we answer ourselves: 200, then TLS with the leaf for the host when the outcome has
+   * one, then an HTTP codec again, and the connection reads requests for its {@link Implicit}
+   * destination. Bytes the client sent right behind its CONNECT go through the new handlers.
+   */
+  private void terminate(Gatekeeper.Outcome.Terminate t) {
+    Destination d = ex.destination;
+    long startNanos = ex.startNanos;
+    client.writeAndFlush(connectionEstablished());
+    ChannelPipeline cp = client.pipeline();
+    cp.remove("response-encoder");
+    if (t.tls().isPresent()) {
+      SslHandler tls = t.tls().get().newHandler(client.alloc());
+      cp.addAfter("idle", "tls", tls);
+      tls.handshakeFuture().addListener(hs -> {
+        if (!hs.isSuccess()) {
+          // most often: the client does not trust the sandbox CA (or speaks no TLS at all)
+          rt.gate().emit(new EgressEvent.Ended(Instant.now(), peer, d.host(), d.port(),
+              Optional.empty(), Optional.empty(), "client_tls_failed", 0, 0,
+              (System.nanoTime() - startNanos) / 1_000_000));
+        }
+      });
+    }
+    codec = rt.newCodec();
+    cp.addBefore("gate", "http", codec);
+    implicit = new Implicit(d, t.tls().isPresent());
+    ex = null; // the CONNECT's decision stands for the tunnel; each request inside has its own
+    state = State.IDLE;
+    List<ByteBuf> early = List.copyOf(tunnelEarly);
+    tunnelEarly.clear();
+    for (ByteBuf b : early) {
+      cp.fireChannelRead(b);
+    }
+    if (!early.isEmpty()) {
+      cp.fireChannelReadComplete();
+    }
+    updateRead();
+  }
+
+  private void openTunnel() {
+    client.writeAndFlush(connectionEstablished());
     ChannelPipeline cp = client.pipeline();
     cp.remove("response-encoder");
     Relay.Tunnel t = new Relay.Tunnel(rt.gate(), peer, ex.destination, Optional.empty(),
@@ -441,10 +604,133 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     origin.flush();
     origin.pipeline().addLast("relay", new Relay(client, t, false));
     cp.replace(this, "relay", new Relay(origin, t, true));
-    ex = null;
+    clearExchange();
     state = State.DONE;
     origin.config().setAutoRead(true);
     client.config().setAutoRead(true);
+  }
+
+  // ---------------------------------------------------------------- privacy screening
+
+  /**
+   * Starts screening the current request's body when privacy screening covers egress and the
+   * body is one it can read; true when it took the request over (collecting it, or refusing it as
+   * too large), false when the request goes on as it is.
+   */
+  private boolean screen(Gatekeeper.Outcome.Go go) {
+    if (ex.internal || ex.upgrade || !rt.privacy().covers(PrivacyScope.EGRESS)) {
+      return false; // internal services screen what they need themselves (inference.local)
+    }
+    HttpRequest r = ex.request;
+    long length = HttpUtil.getContentLength(r, -1L);
+    if (length <= 0 && !HttpUtil.isTransferEncodingChunked(r)) {
+      return false; // no body
+    }
+    Optional<String> unreadable = BodyScan.unreadable(r.headers());
+    if (unreadable.isPresent()) {
+      emitScreened(Map.of(), EgressEvent.Screening.UNSCANNED, unreadable.get());
+      return false;
+    }
+    int limit = rt.limits().maxScannedBody();
+    if (length > limit) {
+      answer(Responses.tooLargeToScan(ex.destination, limit), "body_too_large_to_scan");
+      return true;
+    }
+    if (HttpUtil.is100ContinueExpected(r)) {
+      // the body goes on as a whole, after scanning: the origin's own 100 would come too late
+      HttpUtil.set100ContinueExpected(r, false);
+      client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+          HttpResponseStatus.CONTINUE));
+    }
+    ex.go = go;
+    ex.body = client.alloc().compositeBuffer(1024);
+    state = State.COLLECTING;
+    drain();
+    return true;
+  }
+
+  private void collect(HttpContent c) {
+    if (c.decoderResult().isFailure()) {
+      Throwable cause = c.decoderResult().cause();
+      c.release();
+      end("bad_request");
+      clearExchange();
+      reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
+          "malformed HTTP request body: " + cause.getMessage());
+      return;
+    }
+    ex.body.addComponent(true, c.content().retain());
+    boolean last = c instanceof LastHttpContent;
+    c.release();
+    int limit = rt.limits().maxScannedBody();
+    if (ex.body.readableBytes() > limit) {
+      answer(Responses.tooLargeToScan(ex.destination, limit), "body_too_large_to_scan");
+      return;
+    }
+    if (!last) {
+      return;
+    }
+    ex.requestDone = true;
+    state = State.SCANNING;
+    Exchange mine = ex;
+    byte[] body = ByteBufUtil.getBytes(ex.body);
+    boolean json = BodyScan.json(ex.request.headers());
+    CompletableFuture.supplyAsync(() -> BodyScan.check(rt.privacy(), body, json), rt.blocking())
+        .whenComplete((verdict, err) -> client.eventLoop().execute(
+            () -> scanned(mine, verdict, err)));
+  }
+
+  private void scanned(Exchange mine, Optional<Verdict> verdict, Throwable err) {
+    if (mine != ex || !client.isActive()) {
+      return;
+    }
+    if (err != null) {
+      answer(Responses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "privacy_error",
+          ex.destination, "privacy screening failed (" + deepest(err) + "), so the request"
+              + " was refused rather than sent unscanned"), "privacy_error");
+      return;
+    }
+    if (verdict.isEmpty()) {
+      emitScreened(Map.of(), EgressEvent.Screening.UNSCANNED, "the body is not valid UTF-8");
+      sendScreened(ex.body.retain());
+      return;
+    }
+    Map<String, Integer> counts = BodyScan.counts(verdict.get().findings());
+    switch (verdict.get()) {
+      case Verdict.Clean c -> sendScreened(ex.body.retain());
+      case Verdict.Audited a -> {
+        emitScreened(counts, EgressEvent.Screening.AUDITED, "");
+        sendScreened(ex.body.retain());
+      }
+      case Verdict.Masked m -> {
+        emitScreened(counts, EgressEvent.Screening.MASKED, "");
+        sendScreened(Unpooled.wrappedBuffer(m.text().getBytes(StandardCharsets.UTF_8)));
+      }
+      case Verdict.Blocked b -> {
+        emitScreened(counts, EgressEvent.Screening.BLOCKED, "");
+        answer(Responses.privacyBlocked(ex.destination, counts.keySet()), "privacy_blocked");
+      }
+    }
+  }
+
+  /** The request again, whole, with this body and a length that fits it; then on its way. */
+  private void sendScreened(ByteBuf body) {
+    HttpRequest head = ex.request;
+    HttpHeaders h = head.headers();
+    h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    HttpUtil.setContentLength(head, body.readableBytes());
+    ex.request = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+        body, h, new DefaultHttpHeaders());
+    ex.body.release();
+    ex.body = null;
+    ex.screened = true;
+    proceed(ex.go);
+  }
+
+  private void emitScreened(Map<String, Integer> counts, EgressEvent.Screening action,
+      String reason) {
+    rt.gate().emit(new EgressEvent.Screened(Instant.now(), peer, ex.destination.host(),
+        ex.destination.port(), ex.method, ex.path, counts, action, reason));
   }
 
   // ---------------------------------------------------------------- forwarding
@@ -453,7 +739,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     HttpRequest r = ex.request;
     HttpHeaders h = r.headers();
     stripHopByHop(h, ex.upgrade);
-    h.set(HttpHeaderNames.HOST, ex.destination.hostHeader(80));
+    h.set(HttpHeaderNames.HOST,
+        ex.destination.hostHeader(implicit != null && implicit.tls() ? 443 : 80));
     if (ex.internal) {
       rt.gate().internalHeaders(ex.destination.host(), peer, h);
     }
@@ -483,7 +770,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         o.close();
       }
       end("bad_request");
-      ex = null;
+      clearExchange();
       reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
           "malformed HTTP request body: " + cause.getMessage());
       return;
@@ -618,7 +905,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     } else if (origin == null) {
       // the origin answered before the request body ended and is gone; drop the rest of it
       end("ok");
-      ex = null;
+      clearExchange();
       if (state != State.DONE) {
         state = State.DONE;
         client.close();
@@ -628,7 +915,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private void finishExchange() {
     end("ok");
-    ex = null;
+    clearExchange();
     if (state != State.DONE) {
       state = State.IDLE;
       if (origin != null) {
@@ -674,7 +961,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           "bad_origin_response");
     } else {
       end("bad_origin_response");
-      ex = null;
+      clearExchange();
       state = State.DONE;
       client.close();
     }
@@ -697,7 +984,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             "origin_closed");
       } else if (!ex.responseDone) {
         end("origin_closed");
-        ex = null;
+        clearExchange();
         state = State.DONE;
         client.close();
       }
@@ -714,7 +1001,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     op.remove(OriginHandler.class);
     op.remove(HttpClientCodec.class); // what it still holds goes to the relay
     cp.addAfter(cp.context(this).name(), "relay", new Relay(o, t, true));
-    ex = null;
+    clearExchange();
     state = State.DONE;
     releaseInbox();
     cp.remove(this);
@@ -741,24 +1028,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     switch (state) {
-      case DECIDING, CONNECTING, TUNNEL_PENDING -> {
-        // held for a decision (the approval inbox may take a while) or connecting (own timeout)
+      case DECIDING, SCANNING, CONNECTING, TUNNEL_PENDING -> {
+        // held for a decision (the approval inbox may take a while), scanning, or connecting
       }
-      case STREAMING -> {
+      case STREAMING, COLLECTING -> {
         end("idle_timeout");
-        ex = null;
+        clearExchange();
         reject(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout",
             "the request body did not arrive within " + idleText());
       }
       case AWAIT_RESPONSE -> {
         if (ex != null && !ex.responseStarted) {
           end("idle_timeout");
-          ex = null;
+          clearExchange();
           reject(HttpResponseStatus.GATEWAY_TIMEOUT, "origin_timeout",
               "the origin did not answer within " + idleText());
         } else {
           end("idle_timeout");
-          ex = null;
+          clearExchange();
           state = State.DONE;
           ctx.close();
         }
@@ -784,7 +1071,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     if (ex != null) {
       end("client_closed");
-      ex = null;
+      clearExchange();
     }
     state = State.DONE;
     releaseInbox();
@@ -799,6 +1086,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     ctx.close();
+  }
+
+  /** Done with the current exchange: what it still holds goes back to the allocator. */
+  private void clearExchange() {
+    if (ex != null && ex.body != null) {
+      ex.body.release();
+      ex.body = null;
+    }
+    ex = null;
   }
 
   private void releaseInbox() {

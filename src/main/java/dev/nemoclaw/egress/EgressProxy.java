@@ -3,6 +3,7 @@ package dev.nemoclaw.egress;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import dev.nemoclaw.policy.EgressPolicy;
+import dev.nemoclaw.privacy.PrivacyGuard;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.netty.util.internal.logging.JdkLoggerFactory;
 import io.netty.bootstrap.ServerBootstrap;
@@ -26,13 +27,19 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +89,9 @@ public final class EgressProxy implements AutoCloseable {
     this.blocking = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("egress-decide-", 0).factory());
     this.gate = new Gatekeeper(b.policy, b.unknownHandler, b.resolver, b.events, blocking,
-        b.internal);
+        b.internal, b.ca);
+    Optional<SslContext> upstreamTls = b.ca.map(ca -> upstreamContext(b.upstreamTrust));
+    PrivacyGuard privacy = b.privacy;
     Class<? extends SocketChannel> socketClass =
         epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     this.runtime = new ProxyRuntime() {
@@ -105,7 +114,45 @@ public final class EgressProxy implements AutoCloseable {
       public void track(Channel channel) {
         channels.add(channel);
       }
+
+      @Override
+      public ProxyServerCodec newCodec() {
+        return codec();
+      }
+
+      @Override
+      public Optional<SslContext> upstreamTls() {
+        return upstreamTls;
+      }
+
+      @Override
+      public PrivacyGuard privacy() {
+        return privacy;
+      }
+
+      @Override
+      public ExecutorService blocking() {
+        return blocking;
+      }
     };
+  }
+
+  /**
+   * The client side of an inspected tunnel's origin connection: the host's roots (never the
+   * sandbox CA), host name verification as browsers do it, HTTP/1.1 offered by ALPN.
+   */
+  private static SslContext upstreamContext(Optional<HostTrust> given) {
+    try {
+      HostTrust trust = given.isPresent() ? given.get() : HostTrust.load(System.getenv());
+      return SslContextBuilder.forClient()
+          .sslProvider(SslProvider.JDK)
+          .trustManager(trust.roots().toArray(X509Certificate[]::new))
+          .endpointIdentificationAlgorithm("HTTPS")
+          .applicationProtocolConfig(SandboxCa.http11Only())
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public static Builder builder(EgressPolicy policy) {
@@ -122,6 +169,9 @@ public final class EgressProxy implements AutoCloseable {
     private final Map<String, InternalService> internal = new HashMap<>();
     private int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private boolean preferEpoll = true;
+    private Optional<SandboxCa> ca = Optional.empty();
+    private Optional<HostTrust> upstreamTrust = Optional.empty();
+    private PrivacyGuard privacy = PrivacyGuard.off();
 
     private Builder(EgressPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -151,6 +201,34 @@ public final class EgressProxy implements AutoCloseable {
 
     public Builder unknownHandler(UnknownHandler handler) {
       this.unknownHandler = Objects.requireNonNull(handler);
+      return this;
+    }
+
+    /**
+     * Turns TLS inspection on: a CONNECT allowed by a rule with {@code inspect: true} (and one to
+     * an internal name on port 443) is terminated with a leaf this CA signs, and the requests
+     * inside are decided one by one. Without a CA such a CONNECT is refused.
+     */
+    public Builder sandboxCa(SandboxCa ca) {
+      this.ca = Optional.of(ca);
+      return this;
+    }
+
+    /**
+     * The roots an inspected tunnel's origin must chain to (default: {@link HostTrust#load} of
+     * the supervisor's environment, read when the proxy starts with a CA).
+     */
+    public Builder upstreamTrust(HostTrust trust) {
+      this.upstreamTrust = Optional.of(trust);
+      return this;
+    }
+
+    /**
+     * Screens request bodies when the guard covers {@code PrivacyScope.EGRESS}: plain HTTP and
+     * inspected requests to anything but an internal service (see {@code docs/egress.md}).
+     */
+    public Builder privacy(PrivacyGuard guard) {
+      this.privacy = Objects.requireNonNull(guard);
       return this;
     }
 
@@ -254,12 +332,7 @@ public final class EgressProxy implements AutoCloseable {
       @Override
       protected void initChannel(Channel ch) {
         channels.add(ch);
-        HttpDecoderConfig cfg = new HttpDecoderConfig()
-            .setMaxInitialLineLength(limits.maxInitialLineLength())
-            .setMaxHeaderSize(limits.maxHeaderSize())
-            .setMaxChunkSize(1 << 20)
-            .setValidateHeaders(true);
-        ProxyServerCodec codec = new ProxyServerCodec(cfg);
+        ProxyServerCodec codec = codec();
         ch.pipeline()
             .addLast("idle", new IdleStateHandler(0, 0,
                 limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
@@ -268,6 +341,14 @@ public final class EgressProxy implements AutoCloseable {
             .addLast("client", new ClientHandler(runtime, peer, codec));
       }
     };
+  }
+
+  private ProxyServerCodec codec() {
+    return new ProxyServerCodec(new HttpDecoderConfig()
+        .setMaxInitialLineLength(limits.maxInitialLineLength())
+        .setMaxHeaderSize(limits.maxHeaderSize())
+        .setMaxChunkSize(1 << 20)
+        .setValidateHeaders(true));
   }
 
   private void ensureOpen() throws IOException {
