@@ -30,6 +30,11 @@ final class Raw implements AutoCloseable {
     this(connect(proxy));
   }
 
+  /** Over a socket connected some other way (one the proxy adopted). */
+  static Raw over(Socket s) throws IOException {
+    return new Raw(s);
+  }
+
   private Raw(Socket s) throws IOException {
     socket = s;
     socket.setSoTimeout(10_000);
