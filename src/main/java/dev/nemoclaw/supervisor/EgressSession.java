@@ -36,22 +36,26 @@ final class EgressSession implements AutoCloseable {
   private final Consumer<String> also;
 
   private EgressSession(EgressPolicy policy, UnknownHandler unknown, Optional<BufferedWriter> log,
-      PrintStream messages, Consumer<String> also, List<InternalService> internal) {
+      PrintStream messages, Consumer<String> also, List<InternalService> internal,
+      Optional<SandboxTls> tls) {
     this.log = log;
     this.messages = messages;
     this.also = also;
     EgressProxy.Builder b = EgressProxy.builder(policy).unknownHandler(unknown)
         .events(this::onEvent);
     internal.forEach(b::internal);
+    tls.ifPresent(t -> b.sandboxCa(t.ca()).upstreamTrust(t.hostTrust()));
     this.proxy = b.start();
   }
 
   /**
    * @param unknown what happens to destinations no rule covers (the inbox, or refuse at once)
    * @param also hears every event as its JSON line (the control socket's subscribers)
+   * @param tls the sandbox CA and host roots, when the run inspects TLS
    */
   static EgressSession start(EgressPolicy policy, UnknownHandler unknown, Path logFile,
-      PrintStream messages, Consumer<String> also, List<InternalService> internal) {
+      PrintStream messages, Consumer<String> also, List<InternalService> internal,
+      Optional<SandboxTls> tls) {
     Optional<BufferedWriter> log;
     try {
       Files.createDirectories(logFile.getParent());
@@ -63,7 +67,7 @@ final class EgressSession implements AutoCloseable {
           + "; decisions are still enforced and refusals still reported");
       log = Optional.empty();
     }
-    return new EgressSession(policy, unknown, log, messages, also, internal);
+    return new EgressSession(policy, unknown, log, messages, also, internal, tls);
   }
 
   /** Takes one connection from the sandbox's bridge; the proxy owns the socket from here. */
@@ -81,11 +85,18 @@ final class EgressSession implements AutoCloseable {
     denials.accept(e);
     String line = e.toJsonLine(); // once, for the log and the control socket alike
     also.accept(line);
-    if (e instanceof EgressEvent.Decided d && d.decision() == EgressEvent.Verdict.DENY) {
-      messages.println("nemoclaw: egress denied: " + d.method().map(m -> m + " ").orElse("")
-          + d.host() + ":" + d.port() + d.path().orElse("")
-          + d.peer().exe().map(x -> " from " + x).orElse("") + " — " + d.reason()
-          + " [" + d.rule() + "]");
+    switch (e) {
+      case EgressEvent.Decided d when d.decision() == EgressEvent.Verdict.DENY ->
+          messages.println("nemoclaw: egress denied: " + what(e) + " — " + d.reason() + " ["
+              + d.rule() + "]");
+      case EgressEvent.Screened s when s.action() == EgressEvent.Screening.BLOCKED ->
+          messages.println("nemoclaw: egress blocked by privacy screening: " + what(e)
+              + " — the body holds " + s.detectors());
+      case EgressEvent.Ended end when end.outcome().equals("client_tls_failed") ->
+          messages.println("nemoclaw: TLS inspection: " + what(e) + " did not complete the TLS"
+              + " handshake with the sandbox CA's certificate (does the client trust"
+              + " SSL_CERT_FILE or NODE_EXTRA_CA_CERTS?)");
+      default -> { }
     }
     log.ifPresent(w -> {
       synchronized (w) {
@@ -98,6 +109,12 @@ final class EgressSession implements AutoCloseable {
         }
       }
     });
+  }
+
+  /** {@code GET host:port/path from /usr/bin/curl}, for messages. */
+  private static String what(EgressEvent e) {
+    return e.method().map(m -> m + " ").orElse("") + e.host() + ":" + e.port()
+        + e.path().orElse("") + e.peer().exe().map(x -> " from " + x).orElse("");
   }
 
   /** The refusals so far, in the run report's shape. */

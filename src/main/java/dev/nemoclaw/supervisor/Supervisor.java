@@ -86,6 +86,20 @@ public final class Supervisor {
               ProcessHandle.current().pid(), session.startedAt(), backend.name(),
               server.socket()))) {
         boolean proxy = plan.network().mode() == SandboxPlan.NetworkMode.PROXY;
+        Path runDir = dirs.state().resolve("runs").resolve(plan.name());
+        Optional<SandboxTls> tls = Optional.empty();
+        if (proxy && policy.inspects()) {
+          // only now that the name is ours: the files are bound into this run's sandbox
+          try {
+            tls = Optional.of(SandboxTls.create(plan.name(), runDir.resolve("tls"),
+                System.getenv()));
+          } catch (IOException | RuntimeException e) {
+            out.println("nemoclaw: cannot set up TLS inspection (a rule has inspect: true): "
+                + e.getMessage());
+            return EXIT_FAILED_TO_START;
+          }
+        }
+        SandboxPlan sandbox = tls.map(t -> Planner.withSandboxCa(plan, t.dir())).orElse(plan);
         Optional<Escalations> escalations = proxy
             ? Optional.of(new Escalations(plan.name(), inbox, session::handle, plan.resources(),
                 session.escalated()))
@@ -93,8 +107,8 @@ public final class Supervisor {
         Optional<EgressSession> egress = proxy
             ? Optional.of(EgressSession.start(policy,
                 ask ? session.unknownHandler() : UnknownHandler.denyAtOnce(),
-                dirs.state().resolve("runs").resolve(plan.name()).resolve("egress.jsonl"), out,
-                session::onEgress, escalations.map(e -> List.of(e.service())).orElse(List.of())))
+                runDir.resolve("egress.jsonl"), out, session::onEgress,
+                escalations.map(e -> List.of(e.service())).orElse(List.of()), tls))
             : Optional.empty();
         Thread stats = Thread.ofVirtual().start(() -> {
           try {
@@ -107,13 +121,14 @@ public final class Supervisor {
           }
         });
         try {
-          int code = run(plan, opts, backend, egress, session);
+          int code = run(sandbox, opts, backend, egress, session);
           session.exited(code);
           return code;
         } finally {
           stats.interrupt();
           egress.ifPresent(EgressSession::close);
           escalations.ifPresent(Escalations::close);
+          tls.ifPresent(SandboxTls::removeFiles);
         }
       } catch (Registry.NameInUseException e) {
         out.println("nemoclaw: a sandbox named " + plan.name() + " is already running (pid "
