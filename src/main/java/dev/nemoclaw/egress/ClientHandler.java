@@ -37,6 +37,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.OptionalSslHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -74,7 +76,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     DONE
   }
 
-  /** Where every request of this connection goes; {@code tls}: the client speaks TLS to us. */
+  /**
+   * Where every request of this connection goes; {@code tls}: the client speaks TLS to us, so the
+   * requests go on over TLS too (to an origin; an internal service is plain HTTP always).
+   */
   private record Implicit(Destination destination, boolean tls) {}
 
   /** A request's destination and its target in origin-form (path and query). */
@@ -552,9 +557,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * A CONNECT we answer ourselves: 200, then TLS with the leaf for the host when the outcome has
-   * one, then an HTTP codec again, and the connection reads requests for its {@link Implicit}
-   * destination. Bytes the client sent right behind its CONNECT go through the new handlers.
+   * A CONNECT we answer ourselves: 200, then an HTTP codec again, and the connection reads
+   * requests for its {@link Implicit} destination. When the outcome has a TLS context, what the
+   * client sends first decides: a TLS handshake is terminated with the leaf for the host (and the
+   * requests inside go on over TLS), anything else is read as plain HTTP (Node tunnels http://
+   * URLs with CONNECT host:80) and goes on as such. Bytes the client sent right behind its
+   * CONNECT go through the new handlers.
    */
   private void terminate(Gatekeeper.Outcome.Terminate t) {
     Destination d = ex.destination;
@@ -562,21 +570,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     client.writeAndFlush(connectionEstablished());
     ChannelPipeline cp = client.pipeline();
     cp.remove("response-encoder");
+    implicit = new Implicit(d, false);
     if (t.tls().isPresent()) {
-      SslHandler tls = t.tls().get().newHandler(client.alloc());
-      cp.addAfter("idle", "tls", tls);
-      tls.handshakeFuture().addListener(hs -> {
-        if (!hs.isSuccess()) {
-          // most often: the client does not trust the sandbox CA (or speaks no TLS at all)
-          rt.gate().emit(new EgressEvent.Ended(Instant.now(), peer, d.host(), d.port(),
-              Optional.empty(), Optional.empty(), "client_tls_failed", 0, 0,
-              (System.nanoTime() - startNanos) / 1_000_000));
+      cp.addAfter("idle", "tls-sniffer", new OptionalSslHandler(t.tls().get()) {
+        @Override
+        protected SslHandler newSslHandler(ChannelHandlerContext ctx, SslContext context) {
+          SslHandler tls = super.newSslHandler(ctx, context);
+          clientSpeaksTls(tls, d, startNanos);
+          return tls;
+        }
+
+        @Override
+        protected String newSslHandlerName() {
+          return "tls";
         }
       });
     }
     codec = rt.newCodec();
     cp.addBefore("gate", "http", codec);
-    implicit = new Implicit(d, t.tls().isPresent());
     ex = null; // the CONNECT's decision stands for the tunnel; each request inside has its own
     state = State.IDLE;
     List<ByteBuf> early = List.copyOf(tunnelEarly);
@@ -588,6 +599,18 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       cp.fireChannelReadComplete();
     }
     updateRead();
+  }
+
+  private void clientSpeaksTls(SslHandler tls, Destination d, long startNanos) {
+    implicit = new Implicit(d, true);
+    tls.handshakeFuture().addListener(hs -> {
+      if (!hs.isSuccess()) {
+        // most often: the client does not trust the sandbox CA
+        rt.gate().emit(new EgressEvent.Ended(Instant.now(), peer, d.host(), d.port(),
+            Optional.empty(), Optional.empty(), "client_tls_failed", 0, 0,
+            (System.nanoTime() - startNanos) / 1_000_000));
+      }
+    });
   }
 
   private void openTunnel() {

@@ -38,9 +38,10 @@ final class Gatekeeper {
     }
 
     /**
-     * A CONNECT the proxy answers itself: 200, then (after terminating TLS with {@code tls}, when
-     * present) it reads the HTTP requests inside and decides each again, with its method and path.
-     * For an inspected tunnel ({@code inspect: true}) and for an internal service.
+     * A CONNECT the proxy answers itself: 200, then it reads the HTTP requests inside and decides
+     * each again, with its method and path; a client that starts TLS is answered with
+     * {@code tls}, when present. For an inspected tunnel ({@code inspect: true}) and for an
+     * internal service.
      */
     record Terminate(String rule, Optional<SslContext> tls) implements Outcome {}
 
@@ -142,25 +143,22 @@ final class Gatekeeper {
 
   /**
    * CONNECT to a name the supervisor serves: port 80 carries plain HTTP (Node's HTTP client
-   * tunnels even http:// URLs), 443 carries TLS the proxy terminates with the sandbox CA's leaf
-   * for the name, when this run has a CA.
+   * tunnels even http:// URLs), 443 TLS the proxy terminates with the sandbox CA's leaf for the
+   * name, when this run has a CA.
    */
   private Outcome connectInternal(Destination d) {
-    String rule = "nemoclaw " + d.host();
     String plain = "use http://" + d.host() + "/... (the proxy variables already send it here)";
-    if (d.port() == 80) {
-      return new Outcome.Terminate(rule, Optional.empty());
-    }
-    if (d.port() != 443) {
+    if (d.port() != 80 && d.port() != 443) {
       return new Outcome.Refuse("nemoclaw-internal", d.host() + " is served on port 80 (and 443"
           + " with TLS inspection) only, not " + d.port(), plain);
     }
-    if (ca.isEmpty()) {
+    if (d.port() == 443 && ca.isEmpty()) {
       return new Outcome.Refuse("nemoclaw-internal", d.host() + " speaks plain HTTP only: HTTPS"
           + " to it needs the sandbox CA, which a run has only when an allow rule has"
           + " inspect: true", plain);
     }
-    return new Outcome.Terminate(rule, Optional.of(ca.get().serverContext(d.host())));
+    return new Outcome.Terminate("nemoclaw " + d.host(),
+        ca.map(c -> c.serverContext(d.host())));
   }
 
   private Outcome afterPolicy(Destination d, boolean tunnel, Decision decision, boolean reuse) {
@@ -276,8 +274,8 @@ final class Gatekeeper {
           method, path, EgressEvent.Verdict.ALLOW, go.rule(), "allowed by " + go.rule());
       case Outcome.Terminate t -> new EgressEvent.Decided(Instant.now(), peer, d.host(),
           d.port(), method, path, EgressEvent.Verdict.ALLOW, t.rule(), "allowed by " + t.rule()
-              + (t.tls().isPresent() ? "; TLS inspected, each request decided on its own"
-                  : "; each request decided on its own"));
+              + (t.tls().isPresent() ? "; inspected: each request inside is decided on its own"
+                  : "; each request inside is decided on its own"));
       case Outcome.Refuse r -> new EgressEvent.Decided(Instant.now(), peer, d.host(), d.port(),
           method, path, EgressEvent.Verdict.DENY, r.rule(), r.reason());
       case Outcome.Unresolvable u -> new EgressEvent.Decided(Instant.now(), peer, d.host(),

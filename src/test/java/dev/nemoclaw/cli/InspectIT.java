@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.FileInputStream;
@@ -41,7 +43,9 @@ class InspectIT {
 
   @TempDir static Path work;
   static HttpsServer origin;
+  static HttpServer plain;
   static int port;
+  static int plainPort;
   static Path hosts;
   static Path originPem;
   static final Queue<String> seen = new ConcurrentLinkedQueue<>();
@@ -56,8 +60,13 @@ class InspectIT {
     origin.createContext("/", InspectIT::serve);
     origin.start();
     port = origin.getAddress().getPort();
+    plain = HttpServer.create(new InetSocketAddress(IP, 0), 50);
+    plain.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    plain.createContext("/", InspectIT::serve);
+    plain.start();
+    plainPort = plain.getAddress().getPort();
     hosts = work.resolve("hosts");
-    Files.writeString(hosts, IP + " secure.test\n");
+    Files.writeString(hosts, IP + " secure.test plain.test\n");
     Files.createDirectories(work.resolve("fetch"));
     Files.writeString(work.resolve("fetch/tls.js"), """
         // GET https://HOST:PORT/PATH through the proxy by hand: CONNECT, then Node's own TLS,
@@ -85,6 +94,7 @@ class InspectIT {
   static void stop() throws Exception {
     if (origin != null) {
       origin.stop(0);
+      plain.stop(0);
     }
     TestNet.remove(addedAddress);
   }
@@ -93,7 +103,8 @@ class InspectIT {
     String path = ex.getRequestURI().getPath();
     seen.add(ex.getRequestMethod() + " " + path);
     ex.getRequestBody().readAllBytes();
-    byte[] body = ("hello over tls " + ex.getRequestMethod() + " " + path + "\n").getBytes();
+    byte[] body = ("hello over " + (ex instanceof HttpsExchange ? "tls " : "http ")
+        + ex.getRequestMethod() + " " + path + "\n").getBytes();
     ex.getResponseHeaders().set("Content-Type", "text/plain");
     ex.sendResponseHeaders(200, body.length);
     try (OutputStream o = ex.getResponseBody()) {
@@ -131,6 +142,7 @@ class InspectIT {
   static final String INSPECTED = """
         allow:
           - {host: secure.test, ports: [PORT], methods: [GET], paths: ["/ok/**"], inspect: true}
+          - {host: plain.test, ports: [PLAIN], methods: [GET], inspect: true}
       """;
 
   Path spec(String name, String network) throws IOException {
@@ -138,7 +150,7 @@ class InspectIT {
     Files.writeString(f, ("apiVersion: nemoclaw.dev/v1\nname: %s\ncommand: [\"true\"]\n"
         + "mounts:\n  - {source: ./fetch, target: /fetch}\n"
         + "network:\n  mode: proxy\n  unknown: deny\n%s").formatted(name,
-            network.replace("PORT", "" + port)));
+            network.replace("PORT", "" + port).replace("PLAIN", "" + plainPort)));
     return f;
   }
 
@@ -150,7 +162,7 @@ class InspectIT {
 
   Cli.Result sandbox(Path spec, String script) throws Exception {
     List<String> args = new ArrayList<>(List.of("run", spec.toString(), "--", "sh", "-c",
-        script.replace("PORT", "" + port)));
+        script.replace("PORT", "" + port).replace("PLAIN", "" + plainPort)));
     return Cli.run(env("home"), null, args.toArray(String[]::new));
   }
 
@@ -221,14 +233,21 @@ class InspectIT {
     assertFalse(Files.exists(work.resolve("home/state/runs/in-none/tls")));
   }
 
-  /** curl --proxytunnel: CONNECT policy.local:80, then plain HTTP inside, as Node's client does. */
+  /**
+   * curl --proxytunnel: CONNECT host:80, then plain HTTP inside, as Node's client does, to
+   * policy.local and to an inspected plain-HTTP host.
+   */
   @Test
-  void connectToPolicyLocalWorksFromInside() throws Exception {
+  void plainHttpInsideConnectReachesPolicyLocalAndInspectedHosts() throws Exception {
     Cli.Result r = sandbox(spec("in-policy", INSPECTED), """
         echo "tunnel: $(curl -sS --proxytunnel -w ' %{http_code}' http://policy.local/v1/nothing 2>&1)"
         echo "tls: $(curl -sS -w ' %{http_code}' https://policy.local/v1/nothing 2>&1)"
+        echo "plain-get: $(curl -sS --proxytunnel http://plain.test:PLAIN/p 2>&1)"
+        echo "plain-post: $(curl -sS --proxytunnel -o /dev/null -w '%{http_code}' -d x http://plain.test:PLAIN/p 2>&1)"
         """);
     assertEquals(0, r.exit(), r::toString);
+    assertEquals("hello over http GET /p", line(r, "plain-get"));
+    assertEquals("403", line(r, "plain-post"));
     // the escalation service answered (its 404): the proxy gave it the run's secret
     assertTrue(line(r, "tunnel").startsWith("{\"error\":\"not_found\""), r::toString);
     assertTrue(line(r, "tunnel").endsWith(" 404"), r::toString);

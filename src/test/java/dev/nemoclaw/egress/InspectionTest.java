@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -134,7 +135,7 @@ class InspectionTest {
     assertEquals("http/1.1", s.getApplicationProtocol(), "ALPN: HTTP/1.1 only, even offered h2");
     EgressEvent.Decided tunnel = decided().getFirst();
     assertEquals(EgressEvent.Verdict.ALLOW, tunnel.decision());
-    assertTrue(tunnel.reason().contains("TLS inspected"), tunnel.reason());
+    assertTrue(tunnel.reason().contains("inspected"), tunnel.reason());
   }
 
   @Test
@@ -214,12 +215,12 @@ class InspectionTest {
   }
 
   @Test
-  void aClientThatSpeaksNoTlsAfterTheConnectIsClosed() throws Exception {
+  void aClientThatDoesNotTrustTheSandboxCaFailsItsHandshakeAndTheRunHearsOfIt() throws Exception {
     InetSocketAddress proxy = proxy(l7(), HostTrust.of(List.of(publicCa.cert)));
     try (Raw raw = new Raw(proxy)) {
       assertEquals(200, raw.connect("origin.test:" + origin.port()));
-      raw.send(get("/hello"));
-      assertTrue(raw.closedByPeer());
+      SSLContext stranger = TestCa.trusting(TestCa.create("someone else").cert);
+      assertThrows(SSLHandshakeException.class, () -> raw.tls(stranger, "origin.test"));
     }
     assertTrue(origin.seen.isEmpty());
     long until = System.nanoTime() + 5_000_000_000L;
@@ -227,6 +228,43 @@ class InspectionTest {
       Thread.sleep(10);
     }
     assertEquals("client_tls_failed", ended().getFirst().outcome());
+  }
+
+  /** Node tunnels http:// URLs (CONNECT host:80, then plain HTTP): inspection reads that too. */
+  @Test
+  void plainHttpInsideAnInspectedTunnelIsDecidedRequestByRequest() throws Exception {
+    try (Origin plain = Origin.start("plain origin")) {
+      EgressPolicy p = PolicyFixture.compile(dir, """
+          mode: proxy
+          unknown: deny
+          allow:
+            - {host: origin.test, ports: [%d], methods: [GET], paths: ["/hello"], inspect: true}
+            - {host: "127.0.0.1", ports: [%d]}
+          """.formatted(plain.port(), plain.port()));
+      InetSocketAddress proxy = proxy(p, HostTrust.of(List.of(publicCa.cert)));
+      try (Raw raw = new Raw(proxy)) {
+        assertEquals(200, raw.connect("origin.test:" + plain.port()));
+        raw.send(get("/hello"));
+        Raw.Response ok = raw.read();
+        assertEquals(200, ok.status());
+        assertEquals("hello from plain origin", ok.body());
+        raw.send("DELETE /hello HTTP/1.1\r\nHost: origin.test\r\n\r\n");
+        assertEquals(403, raw.read().status());
+      }
+      assertEquals(List.of("GET"), plain.seen.stream().map(Origin.Seen::method).toList());
+    }
+  }
+
+  @Test
+  void aClientThatSpeaksNeitherTlsNorHttpIsRefusedAndClosed() throws Exception {
+    InetSocketAddress proxy = proxy(l7(), HostTrust.of(List.of(publicCa.cert)));
+    try (Raw raw = new Raw(proxy)) {
+      assertEquals(200, raw.connect("origin.test:" + origin.port()));
+      raw.send("\u0001\u0002 hello?\r\n\r\n");
+      assertEquals(400, raw.read().status());
+      assertTrue(raw.closedByPeer());
+    }
+    assertTrue(origin.seen.isEmpty());
   }
 
   @Test
