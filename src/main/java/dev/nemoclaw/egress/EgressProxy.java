@@ -82,6 +82,8 @@ public final class EgressProxy implements AutoCloseable {
   }
 
   private EgressProxy(Builder b) {
+    // first, so that a trust store that cannot be read leaves no threads behind
+    Optional<SslContext> upstreamTls = b.ca.map(ca -> upstreamContext(b.upstreamTrust));
     this.limits = b.limits;
     this.epoll = b.preferEpoll && Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -90,7 +92,6 @@ public final class EgressProxy implements AutoCloseable {
         Thread.ofVirtual().name("egress-decide-", 0).factory());
     this.gate = new Gatekeeper(b.policy, b.unknownHandler, b.resolver, b.events, blocking,
         b.internal, b.ca);
-    Optional<SslContext> upstreamTls = b.ca.map(ca -> upstreamContext(b.upstreamTrust));
     PrivacyGuard privacy = b.privacy;
     Class<? extends SocketChannel> socketClass =
         epoll ? EpollSocketChannel.class : NioSocketChannel.class;
@@ -247,7 +248,11 @@ public final class EgressProxy implements AutoCloseable {
       return this;
     }
 
-    /** Starts the event loops; nothing listens until {@link #bind} or {@link #adopt}. */
+    /**
+     * Starts the event loops; nothing listens until {@link #bind} or {@link #adopt}. With a
+     * sandbox CA and no {@link #upstreamTrust}, reads the host's trust store first (an
+     * {@link java.io.UncheckedIOException} when it cannot).
+     */
     public EgressProxy start() {
       return new EgressProxy(this);
     }

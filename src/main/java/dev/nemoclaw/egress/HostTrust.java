@@ -58,7 +58,10 @@ public record HostTrust(String source, List<X509Certificate> roots) {
     return new HostTrust(f.toString(), roots);
   }
 
-  /** Which bundle file applies: {@code SSL_CERT_FILE} (used even when missing: an error then), else the system bundle if it exists. */
+  /**
+   * Which bundle file applies: {@code SSL_CERT_FILE} when set (even if missing: reading it then
+   * fails loudly), else the system bundle if it exists, else none (the JDK's roots).
+   */
   static Optional<Path> bundleFile(Map<String, String> env, Predicate<Path> exists) {
     String set = env.get("SSL_CERT_FILE");
     if (set != null && !set.isBlank()) {

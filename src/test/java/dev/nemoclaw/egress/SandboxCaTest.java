@@ -47,8 +47,8 @@ class SandboxCaTest {
     c.verify(c.getPublicKey());
     Instant now = Instant.now();
     Duration back = Duration.between(c.getNotBefore().toInstant(), now);
-    assertTrue(back.compareTo(Duration.ofMinutes(59)) > 0 && back.compareTo(Duration.ofMinutes(61)) < 0,
-        back.toString());
+    assertTrue(back.compareTo(Duration.ofMinutes(59)) > 0
+        && back.compareTo(Duration.ofMinutes(61)) < 0, back.toString());
     assertTrue(c.getNotAfter().toInstant().isBefore(now.plus(Duration.ofDays(31))));
   }
 

@@ -42,7 +42,8 @@ final class TestCa {
     X500Name subject = new X500Name("CN=" + name);
     X509Certificate c = sign(new JcaX509v3CertificateBuilder(subject, serial(), from(), to(),
         subject, k.getPublic())
-        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true)), k.getPrivate());
+        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true)),
+        k.getPrivate());
     return new TestCa(k, c);
   }
 
