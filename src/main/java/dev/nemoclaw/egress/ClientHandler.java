@@ -72,9 +72,12 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State {
-    IDLE, DECIDING, COLLECTING, SCANNING, CONNECTING, STREAMING, AWAIT_RESPONSE, TUNNEL_PENDING,
-    DONE
+    IDLE, DECIDING, COLLECTING, SCANNING, CONNECTING, STREAMING, AWAIT_RESPONSE, DISCARDING,
+    TUNNEL_PENDING, DONE
   }
+
+  /** The most of a refused request's body read and dropped to keep the connection. */
+  private static final long DISCARD_LIMIT = 64 * 1024;
 
   /**
    * Where every request of this connection goes; {@code tls}: the client speaks TLS to us, so the
@@ -108,6 +111,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     boolean tls; // to the origin: an inspected tunnel's request
     Gatekeeper.Outcome.Go go; // while the body is collected and scanned
     CompositeByteBuf body; // the body being collected for screening
+    long held; // bytes of it counted against the proxy's screening budget until the end
     boolean screened;
 
     Exchange(Destination d, Optional<String> method, Optional<String> path, HttpRequest request,
@@ -190,6 +194,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         } else {
           ReferenceCountUtil.release(m);
         }
+      } else if (state == State.DISCARDING) {
+        Object m = inbox.poll();
+        ReferenceCountUtil.release(m);
+        if (m instanceof HttpRequest || m instanceof HttpContent c
+            && c.decoderResult().isFailure()) {
+          state = State.DONE; // not the body we expected: nothing after it can be trusted
+          client.close();
+        } else if (m instanceof LastHttpContent) {
+          state = State.IDLE;
+        }
       } else if (state == State.DONE) {
         releaseInbox();
       } else {
@@ -207,7 +221,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean want = switch (state) {
-      case IDLE, COLLECTING -> inbox.isEmpty();
+      case IDLE, COLLECTING, DISCARDING -> inbox.isEmpty();
       case STREAMING -> inbox.isEmpty() && origin != null && origin.isWritable();
       default -> false;
     };
@@ -376,7 +390,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
    */
   private void answer(FullHttpResponse response, String endOutcome) {
     boolean complete = ex.requestDone || inboxHasLast();
-    boolean keep = !ex.tunnel && ex.keepAlive && complete;
+    boolean keep = !ex.tunnel && ex.keepAlive && (complete || smallRest());
     if (endOutcome != null) {
       end(endOutcome);
     }
@@ -393,16 +407,26 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     client.writeAndFlush(response);
     // drop the refused request's body (what is left of it comes before the next request)
-    while (!ex.requestDone && !inbox.isEmpty()) {
+    boolean rest = !ex.requestDone;
+    while (rest && !inbox.isEmpty()) {
       Object m = inbox.poll();
       ReferenceCountUtil.release(m);
-      if (m instanceof LastHttpContent) {
-        break;
-      }
+      rest = !(m instanceof LastHttpContent);
     }
     clearExchange();
-    state = State.IDLE;
+    state = rest ? State.DISCARDING : State.IDLE;
     drain();
+  }
+
+  /**
+   * Whether the part of a refused request's body still to come is small enough to read and drop,
+   * keeping the connection: closing with unread bytes would make the kernel reset it, and the
+   * client could lose our answer (a client that writes head and body apart does this, and more
+   * often inside TLS, where they are separate records).
+   */
+  private boolean smallRest() {
+    long length = ex.request == null ? -1 : HttpUtil.getContentLength(ex.request, -1L);
+    return length >= 0 && length <= DISCARD_LIMIT;
   }
 
   private boolean inboxHasLast() {
@@ -682,18 +706,30 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           "malformed HTTP request body: " + cause.getMessage());
       return;
     }
-    ex.body.addComponent(true, c.content().retain());
-    boolean last = c instanceof LastHttpContent;
-    c.release();
+    int n = c.content().readableBytes();
     int limit = rt.limits().maxScannedBody();
-    if (ex.body.readableBytes() > limit) {
+    boolean last = c instanceof LastHttpContent;
+    ex.requestDone = last; // for a refusal: whether more of the body is to come
+    if (ex.body.readableBytes() + (long) n > limit) {
+      c.release();
       answer(Responses.tooLargeToScan(ex.destination, limit), "body_too_large_to_scan");
       return;
     }
+    if (!rt.holdForScan(n)) {
+      c.release();
+      FullHttpResponse busy = Responses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "privacy_screening_busy", ex.destination, "privacy screening holds as many request"
+              + " bodies as it may at once; retry shortly");
+      busy.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+      answer(busy, "privacy_screening_busy");
+      return;
+    }
+    ex.held += n;
+    ex.body.addComponent(true, c.content().retain());
+    c.release();
     if (!last) {
       return;
     }
-    ex.requestDone = true;
     state = State.SCANNING;
     Exchange mine = ex;
     byte[] body = ByteBufUtil.getBytes(ex.body);
@@ -1082,7 +1118,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           ctx.close();
         }
       }
-      case DONE -> ctx.close();
+      case DISCARDING, DONE -> {
+        state = State.DONE;
+        ctx.close();
+      }
     }
   }
 
@@ -1116,6 +1155,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (ex != null && ex.body != null) {
       ex.body.release();
       ex.body = null;
+    }
+    if (ex != null && ex.held > 0) {
+      rt.releaseScan(ex.held);
     }
     ex = null;
   }

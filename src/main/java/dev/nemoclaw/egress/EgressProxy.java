@@ -44,6 +44,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -59,6 +60,9 @@ public final class EgressProxy implements AutoCloseable {
   /** Per-channel outbound buffer bounds: above high a sender pauses, below low it resumes. */
   static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
+  /** How many bodies of the largest scanned size privacy screening may hold at once (503 past). */
+  static final int SCAN_BUDGET_BODIES = 8;
+
   /** Reads grow to 1 MiB when data streams: fewer syscalls and flushes per byte relayed. */
   static AdaptiveRecvByteBufAllocator recvAllocator() {
     return new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1024 * 1024);
@@ -72,6 +76,8 @@ public final class EgressProxy implements AutoCloseable {
   private final ChannelGroup channels =
       new DefaultChannelGroup("egress", GlobalEventExecutor.INSTANCE);
   private final AtomicInteger open = new AtomicInteger();
+  /** Request-body bytes held for privacy screening now, all connections together. */
+  private final AtomicLong scanning = new AtomicLong();
   private final ProxyRuntime runtime;
   private volatile boolean closed;
 
@@ -129,6 +135,24 @@ public final class EgressProxy implements AutoCloseable {
       @Override
       public PrivacyGuard privacy() {
         return privacy;
+      }
+
+      @Override
+      public boolean holdForScan(int bytes) {
+        long budget = SCAN_BUDGET_BODIES * (long) limits.maxScannedBody();
+        long now;
+        do {
+          now = scanning.get();
+          if (now + bytes > budget) {
+            return false;
+          }
+        } while (!scanning.compareAndSet(now, now + bytes));
+        return true;
+      }
+
+      @Override
+      public void releaseScan(long bytes) {
+        scanning.addAndGet(-bytes);
       }
 
       @Override

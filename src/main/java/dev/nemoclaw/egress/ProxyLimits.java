@@ -15,7 +15,8 @@ import java.time.Duration;
  * @param connectTimeout       how long an origin may take to accept a TCP connection (and, for an
  *                             inspected tunnel, to finish the TLS handshake)
  * @param maxScannedBody       largest request body privacy screening reads, in bytes; a larger one
- *                             is refused rather than sent unscanned
+ *                             is refused rather than sent unscanned (and 8 times this is what all
+ *                             connections together may hold for screening: 503 past that)
  */
 public record ProxyLimits(
     int maxInitialLineLength,

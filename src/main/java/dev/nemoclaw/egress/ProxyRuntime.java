@@ -26,6 +26,15 @@ interface ProxyRuntime {
 
   PrivacyGuard privacy();
 
+  /**
+   * Counts {@code bytes} more of request bodies held for privacy screening, all connections
+   * together, unless that would pass the budget (then false): many large bodies at once must not
+   * run the supervisor out of memory.
+   */
+  boolean holdForScan(int bytes);
+
+  void releaseScan(long bytes);
+
   /** Virtual threads, for work that must not hold up an event loop (scanning a body). */
   ExecutorService blocking();
 }

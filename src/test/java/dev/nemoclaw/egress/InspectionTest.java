@@ -172,6 +172,19 @@ class InspectionTest {
   }
 
   @Test
+  void aRefusedRequestWhoseBodyComesLaterKeepsTheConnection() throws Exception {
+    InetSocketAddress proxy = proxy(l7(), HostTrust.of(List.of(publicCa.cert)));
+    Raw tls = inspected(proxy, "origin.test");
+    tls.send("POST /hello HTTP/1.1\r\nHost: origin.test\r\nContent-Length: 5\r\n\r\n");
+    assertEquals(403, tls.read().status()); // answered before the body: it is read and dropped
+    tls.send("abcde");
+    tls.send(get("/hello"));
+    assertEquals(200, tls.read().status());
+    assertEquals(List.of("GET /hello"),
+        origin.seen.stream().map(x -> x.method() + " " + x.uri()).toList());
+  }
+
+  @Test
   void theHostHeaderCannotFrontForAnotherHost() throws Exception {
     InetSocketAddress proxy = proxy(l7(), HostTrust.of(List.of(publicCa.cert)));
     Raw tls = inspected(proxy, "origin.test");

@@ -260,6 +260,40 @@ class PrivacyScreeningTest {
   }
 
   @Test
+  void bodiesHeldForScanningAreBoundedAcrossConnections() throws Exception {
+    InetSocketAddress proxy = proxy(EgressProxy.builder(usual()).privacy(new FakeGuard("mask"))
+        .limits(ProxyLimits.defaults().withMaxScannedBody(1024)));
+    String head = "POST http://origin.test:" + origin.port() + "/echo HTTP/1.1\r\nHost: x\r\n"
+        + "Content-Type: text/plain\r\nContent-Length: 1024\r\n\r\n";
+    List<Raw> holding = new ArrayList<>();
+    try {
+      for (int i = 0; i < EgressProxy.SCAN_BUDGET_BODIES; i++) { // 8 x 1000 bytes, unfinished
+        Raw raw = new Raw(proxy);
+        holding.add(raw);
+        raw.send(head + "h".repeat(1000));
+      }
+      Thread.sleep(500); // let the proxy read them all
+      try (Raw raw = new Raw(proxy)) {
+        raw.send(head + "h".repeat(1000));
+        Raw.Response r = raw.read();
+        assertEquals(503, r.status());
+        assertEquals("privacy_screening_busy", JSON.readTree(r.body()).get("error").asText());
+      }
+      Raw first = holding.getFirst();
+      first.send("h".repeat(24)); // one finishes: its bytes are given back
+      assertEquals(200, first.read().status());
+      try (Raw raw = new Raw(proxy)) {
+        raw.send(head + "h".repeat(1024));
+        assertEquals(200, raw.read().status());
+      }
+    } finally {
+      for (Raw r : holding) {
+        r.close();
+      }
+    }
+  }
+
+  @Test
   void expectContinueIsAnsweredByTheProxyWhileItCollects() throws Exception {
     InetSocketAddress proxy = proxy(new FakeGuard("mask"));
     String body = "to " + EMAIL;
