@@ -28,14 +28,11 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.security.cert.X509Certificate;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -162,19 +159,9 @@ public final class EgressProxy implements AutoCloseable {
     };
   }
 
-  /**
-   * The client side of an inspected tunnel's origin connection: the host's roots (never the
-   * sandbox CA), host name verification as browsers do it, HTTP/1.1 offered by ALPN.
-   */
   private static SslContext upstreamContext(Optional<HostTrust> given) {
     try {
-      HostTrust trust = given.isPresent() ? given.get() : HostTrust.load(System.getenv());
-      return SslContextBuilder.forClient()
-          .sslProvider(SslProvider.JDK)
-          .trustManager(trust.roots().toArray(X509Certificate[]::new))
-          .endpointIdentificationAlgorithm("HTTPS")
-          .applicationProtocolConfig(SandboxCa.http11Only())
-          .build();
+      return (given.isPresent() ? given.get() : HostTrust.load(System.getenv())).clientContext();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,5 +1,8 @@
 package dev.nemoclaw.egress;
 
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -21,17 +25,54 @@ import javax.net.ssl.X509TrustManager;
  * The host's trust store: the roots an inspected tunnel's origin must chain to (the sandbox's own
  * CA is never among them), and what the sandbox's {@code ca-bundle.pem} starts from. Taken from
  * {@code SSL_CERT_FILE} when the supervisor has it set (as OpenSSL does), else from the system
- * bundle {@link #SYSTEM_BUNDLE}, else from the JDK's own roots.
- *
- * @param source where the roots came from, for messages
- * @param roots  the trusted certificates
+ * bundle {@link #SYSTEM_BUNDLE}, else from the JDK's own roots. Thread-safe.
  */
-public record HostTrust(String source, List<X509Certificate> roots) {
+public final class HostTrust {
   /** Debian's and Ubuntu's bundle (Fedora links it too). */
   public static final Path SYSTEM_BUNDLE = Path.of("/etc/ssl/certs/ca-certificates.crt");
 
-  public HostTrust {
-    roots = List.copyOf(roots);
+  private final String source;
+  private final List<X509Certificate> roots;
+  private SslContext clientContext; // made once, on first use (or warmUp)
+
+  private HostTrust(String source, List<X509Certificate> roots) {
+    this.source = source;
+    this.roots = List.copyOf(roots);
+  }
+
+  /** Where the roots came from, for messages. */
+  public String source() {
+    return source;
+  }
+
+  public List<X509Certificate> roots() {
+    return roots;
+  }
+
+  /**
+   * The client side of an inspected tunnel's origin connection: these roots (never the sandbox
+   * CA), host name verification as browsers do it, HTTP/1.1 offered by ALPN.
+   */
+  synchronized SslContext clientContext() {
+    if (clientContext == null) {
+      try {
+        clientContext = SslContextBuilder.forClient()
+            .sslProvider(SslProvider.JDK)
+            .trustManager(roots.toArray(X509Certificate[]::new))
+            .endpointIdentificationAlgorithm("HTTPS")
+            .applicationProtocolConfig(SandboxCa.http11Only())
+            .build();
+      } catch (SSLException e) {
+        throw new IllegalStateException("cannot make the TLS client context: " + e.getMessage(),
+            e);
+      }
+    }
+    return clientContext;
+  }
+
+  /** Makes {@link #clientContext} now (a start-up thread can, while others work). */
+  public void warmUp() {
+    clientContext();
   }
 
   /** Exactly these roots (tests: an origin with its own test CA). */

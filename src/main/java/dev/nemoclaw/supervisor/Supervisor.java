@@ -27,6 +27,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
@@ -70,6 +72,10 @@ public final class Supervisor {
           + e.getMessage() + " (see `nemoclaw policy history " + plan.name() + "`)");
       return EXIT_FAILED_TO_START;
     }
+    boolean proxy = plan.network().mode() == SandboxPlan.NetworkMode.PROXY;
+    Optional<CompletableFuture<SandboxTls>> makingTls = proxy && policy.inspects()
+        ? Optional.of(SandboxTls.start(plan.name(), System.getenv()))
+        : Optional.empty();
     boolean ask = opts.network().unknown() == UnknownAction.ASK && !opts.ci();
     PolicyWriter toStore = PolicyWriter.to(store);
     PolicyWriter writer = (request, allow, decider) -> {
@@ -85,21 +91,23 @@ public final class Supervisor {
           Registry.Registration reg = registry.register(new Registry.Entry(plan.name(),
               ProcessHandle.current().pid(), session.startedAt(), backend.name(),
               server.socket()))) {
-        boolean proxy = plan.network().mode() == SandboxPlan.NetworkMode.PROXY;
         Path runDir = dirs.state().resolve("runs").resolve(plan.name());
         Optional<SandboxTls> tls = Optional.empty();
-        if (proxy && policy.inspects()) {
+        Optional<Path> tlsDir = Optional.empty();
+        if (makingTls.isPresent()) {
           // only now that the name is ours: the files are bound into this run's sandbox
           try {
-            tls = Optional.of(SandboxTls.create(plan.name(), runDir.resolve("tls"),
-                System.getenv()));
+            tls = Optional.of(makingTls.get().join());
+            tlsDir = Optional.of(tls.get().writeFiles(runDir.resolve("tls")));
           } catch (IOException | RuntimeException e) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null
+                ? e.getCause() : e;
             out.println("nemoclaw: cannot set up TLS inspection (a rule has inspect: true): "
-                + e.getMessage());
+                + cause.getMessage());
             return EXIT_FAILED_TO_START;
           }
         }
-        SandboxPlan sandbox = tls.map(t -> Planner.withSandboxCa(plan, t.dir())).orElse(plan);
+        SandboxPlan sandbox = tlsDir.map(d -> Planner.withSandboxCa(plan, d)).orElse(plan);
         Optional<Escalations> escalations = proxy
             ? Optional.of(new Escalations(plan.name(), inbox, session::handle, plan.resources(),
                 session.escalated()))
@@ -128,7 +136,7 @@ public final class Supervisor {
           stats.interrupt();
           egress.ifPresent(EgressSession::close);
           escalations.ifPresent(Escalations::close);
-          tls.ifPresent(SandboxTls::removeFiles);
+          tlsDir.ifPresent(SandboxTls::removeFiles);
         }
       } catch (Registry.NameInUseException e) {
         out.println("nemoclaw: a sandbox named " + plan.name() + " is already running (pid "
