@@ -4,8 +4,6 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import dev.nemoclaw.policy.EgressPolicy;
 import dev.nemoclaw.privacy.PrivacyGuard;
-import io.netty.util.internal.logging.InternalLoggerFactory;
-import io.netty.util.internal.logging.JdkLoggerFactory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -79,9 +77,7 @@ public final class EgressProxy implements AutoCloseable {
   private volatile boolean closed;
 
   static {
-    // Netty would pick up the SLF4J API that docker-java brings, with no binding: a warning on
-    // every run. The JDK's logging is enough for what Netty has to say.
-    InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
+    NettyLogging.init();
   }
 
   private EgressProxy(Builder b) {

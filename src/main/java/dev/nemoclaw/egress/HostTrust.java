@@ -31,6 +31,10 @@ public final class HostTrust {
   /** Debian's and Ubuntu's bundle (Fedora links it too). */
   public static final Path SYSTEM_BUNDLE = Path.of("/etc/ssl/certs/ca-certificates.crt");
 
+  static {
+    NettyLogging.init();
+  }
+
   private final String source;
   private final List<X509Certificate> roots;
   private SslContext clientContext; // made once, on first use (or warmUp)

@@ -77,6 +77,10 @@ public final class SandboxCa {
   /** Clock skew between the supervisor and whatever checks a certificate inside. */
   static final Duration BACKDATE = Duration.ofHours(1);
   private static final int CACHED_HOSTS = 512;
+
+  static {
+    NettyLogging.init();
+  }
   private static final AlgorithmIdentifier ECDSA_SHA256 =
       new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA256);
 
