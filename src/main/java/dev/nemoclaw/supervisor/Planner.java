@@ -8,6 +8,7 @@ import dev.nemoclaw.spec.NetworkMode;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +32,9 @@ public final class Planner {
   /** Where the sandbox sees the run's CA files: the host directory, bound read-only. */
   public static final String TLS_DIR = "/run/nemoclaw/tls";
   /** The sandbox CA alone (Node adds it to its own roots). */
-  public static final String CA_FILE = "ca.pem";
+  static final String CA_FILE = "ca.pem";
   /** The host's roots and the sandbox CA (a whole trust store, for OpenSSL-style clients). */
-  public static final String BUNDLE_FILE = "ca-bundle.pem";
+  static final String BUNDLE_FILE = "ca-bundle.pem";
   /** Name the bundle (OpenSSL, Python's requests, curl, git); Node's one names the CA. */
   static final List<String> BUNDLE_VARIABLES =
       List.of("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO");
@@ -104,7 +105,7 @@ public final class Planner {
       env.put(k, bundle);
     }
     env.put(NODE_CA_VARIABLE, TLS_DIR + "/" + CA_FILE);
-    List<SandboxPlan.Mount> mounts = new java.util.ArrayList<>(plan.mounts());
+    List<SandboxPlan.Mount> mounts = new ArrayList<>(plan.mounts());
     mounts.add(new SandboxPlan.Mount(hostDir, TLS_DIR, false));
     return new SandboxPlan(plan.name(), plan.hostname(), plan.command(), env, plan.workdir(),
         plan.uid(), plan.gid(), plan.root(), mounts, plan.tmpfs(), plan.resources(),
