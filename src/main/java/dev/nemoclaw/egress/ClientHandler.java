@@ -1,7 +1,12 @@
 package dev.nemoclaw.egress;
 
+import dev.nemoclaw.privacy.Verdict;
+import dev.nemoclaw.spec.PrivacyScope;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -11,7 +16,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
@@ -30,16 +37,22 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.OptionalSslHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One client connection: reads requests with Netty's codec, asks the {@link Gatekeeper}, and
@@ -48,16 +61,39 @@ import java.util.Optional;
  * at a time, in order; while one is decided or answered the connection does not read, so a client
  * that pipelines is held back rather than buffered. Everything here runs on the client channel's
  * event loop, origin channels included, so there are no locks.
+ *
+ * <p>A CONNECT the proxy answers itself (an inspected tunnel, an internal service) gives the
+ * connection an {@link Implicit} destination: after the 200 (and the TLS handshake, for an
+ * inspected tunnel) its requests come in origin-form and are handled exactly as absolute-form
+ * requests for that destination, each decided again with its method and path.
+ *
+ * <p>With privacy screening on, a request body that can be read as text is collected whole
+ * (COLLECTING), scanned off the event loop (SCANNING), and only then sent on, masked or not.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
-  private enum State { IDLE, DECIDING, CONNECTING, STREAMING, AWAIT_RESPONSE, TUNNEL_PENDING, DONE }
+  private enum State {
+    IDLE, DECIDING, COLLECTING, SCANNING, CONNECTING, STREAMING, AWAIT_RESPONSE, DISCARDING,
+    TUNNEL_PENDING, DONE
+  }
+
+  /** The most of a refused request's body read and dropped to keep the connection. */
+  private static final long DISCARD_LIMIT = 64 * 1024;
+
+  /**
+   * Where every request of this connection goes; {@code tls}: the client speaks TLS to us, so the
+   * requests go on over TLS too (to an origin; an internal service is plain HTTP always).
+   */
+  private record Implicit(Destination destination, boolean tls) {}
+
+  /** A request's destination and its target in origin-form (path and query). */
+  private record Target(Destination destination, String target) {}
 
   /** One request and its response, or one tunnel. */
   private static final class Exchange {
     final Destination destination;
     final Optional<String> method;
     final Optional<String> path;
-    final HttpRequest request; // absent for CONNECT
+    HttpRequest request; // absent for CONNECT; a full request once a screened body is in it
     final boolean tunnel;
     final boolean upgrade; // a WebSocket handshake
     final long startNanos = System.nanoTime();
@@ -72,6 +108,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     long down;
     int connectPort;
     boolean internal;
+    boolean tls; // to the origin: an inspected tunnel's request
+    Gatekeeper.Outcome.Go go; // while the body is collected and scanned
+    CompositeByteBuf body; // the body being collected for screening
+    long held; // bytes of it counted against the proxy's screening budget until the end
+    boolean screened;
 
     Exchange(Destination d, Optional<String> method, Optional<String> path, HttpRequest request,
         boolean tunnel, boolean upgrade, boolean keepAlive) {
@@ -87,7 +128,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private final ProxyRuntime rt;
   private final Peer peer;
-  private final ProxyServerCodec codec;
+  private ProxyServerCodec codec;
+  private Implicit implicit;
   private final ArrayDeque<Object> inbox = new ArrayDeque<>();
   private final List<ByteBuf> tunnelEarly = new ArrayList<>();
   private Channel client;
@@ -145,6 +187,23 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         } else {
           ReferenceCountUtil.release(m);
         }
+      } else if (state == State.COLLECTING) {
+        Object m = inbox.poll();
+        if (m instanceof HttpContent c) {
+          collect(c);
+        } else {
+          ReferenceCountUtil.release(m);
+        }
+      } else if (state == State.DISCARDING) {
+        Object m = inbox.poll();
+        ReferenceCountUtil.release(m);
+        if (m instanceof HttpRequest || m instanceof HttpContent c
+            && c.decoderResult().isFailure()) {
+          state = State.DONE; // not the body we expected: nothing after it can be trusted
+          client.close();
+        } else if (m instanceof LastHttpContent) {
+          state = State.IDLE;
+        }
       } else if (state == State.DONE) {
         releaseInbox();
       } else {
@@ -162,7 +221,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean want = switch (state) {
-      case IDLE -> inbox.isEmpty();
+      case IDLE, COLLECTING, DISCARDING -> inbox.isEmpty();
       case STREAMING -> inbox.isEmpty() && origin != null && origin.isWritable();
       default -> false;
     };
@@ -176,23 +235,48 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (HttpMethod.CONNECT.equals(r.method())) {
+      ReferenceCountUtil.release(r);
+      if (implicit != null) {
+        reject(HttpResponseStatus.BAD_REQUEST, "bad_request", "this connection already is a"
+            + " tunnel to " + implicit.destination().authority() + "; CONNECT inside it is not"
+            + " supported");
+        return;
+      }
       Destination d;
       try {
         d = Destination.ofAuthority(r.uri(), 443);
       } catch (Destination.InvalidHost e) {
-        ReferenceCountUtil.release(r);
         reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
             "CONNECT needs host:port; " + e.getMessage());
         return;
       }
-      ReferenceCountUtil.release(r);
       beginTunnel(d);
       return;
     }
-    String uri = r.uri();
+    Target t = implicit != null ? originForm(r.uri()) : absoluteForm(r.uri());
+    if (t == null) {
+      ReferenceCountUtil.release(r); // refused already
+      return;
+    }
+    Destination d = t.destination();
+    int q = t.target().indexOf('?');
+    String path = q >= 0 ? t.target().substring(0, q) : t.target();
+    r.setUri(t.target());
+    boolean upgrade = isWebSocketUpgrade(r.headers());
+    ex = new Exchange(d, Optional.of(r.method().name()), Optional.of(path), r, false, upgrade,
+        HttpUtil.isKeepAlive(r));
+    ex.requestDone = r instanceof LastHttpContent;
+    state = State.DECIDING;
+    boolean reuse = origin != null && origin.isActive() && originKey(d).equals(originKey);
+    Exchange mine = ex;
+    rt.gate().decide(d, ex.method, ex.path, peer, reuse)
+        .whenComplete((outcome, err) -> client.eventLoop().execute(() -> decided(mine, outcome)));
+  }
+
+  /** An ordinary proxy request: {@code http://host[:port]/path}; null after refusing it. */
+  private Target absoluteForm(String uri) {
     String lower = uri.length() >= 8 ? uri.substring(0, 8).toLowerCase(Locale.ROOT) : uri;
     if (!lower.startsWith("http://")) {
-      ReferenceCountUtil.release(r);
       if (lower.startsWith("https://")) {
         reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
             "https:// URLs go through a CONNECT tunnel (set HTTPS_PROXY to this proxy)");
@@ -202,7 +286,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                 + "(GET http://host/path) or use CONNECT host:port; HTTP_PROXY and HTTPS_PROXY "
                 + "point clients here");
       }
-      return;
+      return null;
     }
     String rest = uri.substring(7);
     int cut = rest.length();
@@ -212,36 +296,39 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         cut = i;
       }
     }
-    String authority = rest.substring(0, cut);
-    String target = rest.substring(cut);
-    int hash = target.indexOf('#');
-    if (hash >= 0) {
-      target = target.substring(0, hash);
-    }
+    String target = withoutFragment(rest.substring(cut));
     if (target.isEmpty() || target.startsWith("?")) {
       target = "/" + target;
     }
-    Destination d;
     try {
-      d = Destination.ofAuthority(authority, 80);
+      return new Target(Destination.ofAuthority(rest.substring(0, cut), 80), target);
     } catch (Destination.InvalidHost e) {
-      ReferenceCountUtil.release(r);
       reject(HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
-      return;
+      return null;
     }
-    int q = target.indexOf('?');
-    String path = q >= 0 ? target.substring(0, q) : target;
-    r.setUri(target);
-    boolean upgrade = isWebSocketUpgrade(r.headers());
-    ex = new Exchange(d, Optional.of(r.method().name()), Optional.of(path), r, false, upgrade,
-        HttpUtil.isKeepAlive(r));
-    ex.requestDone = r instanceof LastHttpContent;
-    state = State.DECIDING;
-    String key = d.authority();
-    boolean reuse = origin != null && origin.isActive() && key.equals(originKey);
-    Exchange mine = ex;
-    rt.gate().decide(d, ex.method, ex.path, peer, reuse)
-        .whenComplete((outcome, err) -> client.eventLoop().execute(() -> decided(mine, outcome)));
+  }
+
+  /** A request inside a tunnel the proxy answered: {@code /path}; null after refusing it. */
+  private Target originForm(String uri) {
+    if (!uri.startsWith("/")) {
+      reject(HttpResponseStatus.BAD_REQUEST, "bad_request", "inside the tunnel to "
+          + implicit.destination().authority() + " requests are in origin-form (GET /path)");
+      return null;
+    }
+    return new Target(implicit.destination(), withoutFragment(uri));
+  }
+
+  private static String withoutFragment(String target) {
+    int hash = target.indexOf('#');
+    return hash >= 0 ? target.substring(0, hash) : target;
+  }
+
+  /**
+   * Which kept origin connection a request may reuse: the same destination, reached the same way
+   * (an inspected tunnel's origin connection speaks TLS).
+   */
+  private String originKey(Destination d) {
+    return (implicit != null && implicit.tls() ? "tls " : "") + d.authority();
   }
 
   private static boolean isWebSocketUpgrade(HttpHeaders h) {
@@ -271,21 +358,29 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           r.hint()), null);
       case Gatekeeper.Outcome.Unresolvable u -> answer(Responses.error(
           HttpResponseStatus.BAD_GATEWAY, "unresolvable_host", d, u.reason()), "unresolvable");
+      case Gatekeeper.Outcome.Terminate t -> terminate(t);
       case Gatekeeper.Outcome.Go go -> {
         ex.connectPort = go.port();
         ex.internal = go.internal();
-        if (!ex.tunnel && go.addresses().isEmpty() && origin != null && origin.isActive()) {
-          sendHead();
-        } else if (go.addresses().isEmpty()) {
-          // the kept connection went away while we decided: decide again, resolving this time
-          state = State.DECIDING;
-          Exchange mine = ex;
-          rt.gate().decide(d, ex.method, ex.path, peer, false)
-              .whenComplete((o, err) -> client.eventLoop().execute(() -> decided(mine, o)));
-        } else {
-          connect(go.addresses(), 0);
+        ex.tls = implicit != null && implicit.tls() && !go.internal();
+        if (ex.tunnel || ex.screened || !screen(go)) {
+          proceed(go);
         }
       }
+    }
+  }
+
+  private void proceed(Gatekeeper.Outcome.Go go) {
+    if (!ex.tunnel && go.addresses().isEmpty() && origin != null && origin.isActive()) {
+      sendHead();
+    } else if (go.addresses().isEmpty()) {
+      // the kept connection went away while we decided: decide again, resolving this time
+      state = State.DECIDING;
+      Exchange mine = ex;
+      rt.gate().decide(ex.destination, ex.method, ex.path, peer, false)
+          .whenComplete((o, err) -> client.eventLoop().execute(() -> decided(mine, o)));
+    } else {
+      connect(go.addresses(), 0);
     }
   }
 
@@ -295,7 +390,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
    */
   private void answer(FullHttpResponse response, String endOutcome) {
     boolean complete = ex.requestDone || inboxHasLast();
-    boolean keep = !ex.tunnel && ex.keepAlive && complete;
+    boolean keep = !ex.tunnel && ex.keepAlive && (complete || smallRest());
     if (endOutcome != null) {
       end(endOutcome);
     }
@@ -306,22 +401,32 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       client.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
       state = State.DONE;
-      ex = null;
+      clearExchange();
       releaseInbox();
       return;
     }
     client.writeAndFlush(response);
     // drop the refused request's body (what is left of it comes before the next request)
-    while (!ex.requestDone && !inbox.isEmpty()) {
+    boolean rest = !ex.requestDone;
+    while (rest && !inbox.isEmpty()) {
       Object m = inbox.poll();
       ReferenceCountUtil.release(m);
-      if (m instanceof LastHttpContent) {
-        break;
-      }
+      rest = !(m instanceof LastHttpContent);
     }
-    ex = null;
-    state = State.IDLE;
+    clearExchange();
+    state = rest ? State.DISCARDING : State.IDLE;
     drain();
+  }
+
+  /**
+   * Whether the part of a refused request's body still to come is small enough to read and drop,
+   * keeping the connection: closing with unread bytes would make the kernel reset it, and the
+   * client could lose our answer (a client that writes head and body apart does this, and more
+   * often inside TLS, where they are separate records).
+   */
+  private boolean smallRest() {
+    long length = ex.request == null ? -1 : HttpUtil.getContentLength(ex.request, -1L);
+    return length >= 0 && length <= DISCARD_LIMIT;
   }
 
   private boolean inboxHasLast() {
@@ -379,6 +484,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           @Override
           protected void initChannel(Channel ch) {
             rt.track(ch);
+            if (mine.tls) {
+              SslHandler tls = rt.upstreamTls().orElseThrow().newHandler(ch.alloc(),
+                  mine.destination.host(), mine.destination.port());
+              tls.setHandshakeTimeoutMillis(rt.limits().connectTimeout().toMillis());
+              ch.pipeline().addLast("tls", tls);
+            }
             if (!mine.tunnel) {
               HttpDecoderConfig cfg = new HttpDecoderConfig()
                   .setMaxInitialLineLength(65536)
@@ -397,12 +508,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       if (done.isSuccess()) {
-        origin = done.channel();
-        originKey = ex.destination.authority();
-        if (ex.tunnel) {
-          openTunnel();
+        if (mine.tls) {
+          done.channel().pipeline().get(SslHandler.class).handshakeFuture()
+              .addListener(hs -> originHandshake(mine, done.channel(), hs.cause()));
         } else {
-          sendHead();
+          originReady(done.channel());
         }
         return;
       }
@@ -425,10 +535,110 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
-  private void openTunnel() {
-    FullHttpResponse ok = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+  private void originReady(Channel ch) {
+    origin = ch;
+    originKey = originKey(ex.destination);
+    if (ex.tunnel) {
+      openTunnel();
+    } else {
+      sendHead();
+    }
+  }
+
+  /**
+   * An inspected tunnel's origin connection finished its TLS handshake: on to the request, or a
+   * 502 the client reads inside its own TLS, saying why the origin was not trusted.
+   */
+  private void originHandshake(Exchange mine, Channel ch, Throwable failure) {
+    if (mine != ex || !client.isActive()) {
+      ch.close();
+      return;
+    }
+    if (failure == null) {
+      originReady(ch);
+      return;
+    }
+    ch.close();
+    answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "upstream_tls_failed", ex.destination,
+        "the TLS handshake with " + ex.destination.authority() + " failed: " + deepest(failure)
+            + " (the origin must present a certificate for " + ex.destination.host()
+            + " that chains to a root the host trusts)"), "upstream_tls_failed");
+  }
+
+  private static String deepest(Throwable t) {
+    String message = String.valueOf(t.getMessage());
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c.getMessage() != null) {
+        message = c.getMessage();
+      }
+    }
+    return message;
+  }
+
+  private static FullHttpResponse connectionEstablished() {
+    return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
         new HttpResponseStatus(200, "Connection Established"));
-    client.writeAndFlush(ok);
+  }
+
+  /**
+   * A CONNECT we answer ourselves: 200, then an HTTP codec again, and the connection reads
+   * requests for its {@link Implicit} destination. When the outcome has a TLS context, what the
+   * client sends first decides: a TLS handshake is terminated with the leaf for the host (and the
+   * requests inside go on over TLS), anything else is read as plain HTTP (Node tunnels http://
+   * URLs with CONNECT host:80) and goes on as such. Bytes the client sent right behind its
+   * CONNECT go through the new handlers.
+   */
+  private void terminate(Gatekeeper.Outcome.Terminate t) {
+    Destination d = ex.destination;
+    long startNanos = ex.startNanos;
+    client.writeAndFlush(connectionEstablished());
+    ChannelPipeline cp = client.pipeline();
+    cp.remove("response-encoder");
+    implicit = new Implicit(d, false);
+    if (t.tls().isPresent()) {
+      cp.addAfter("idle", "tls-sniffer", new OptionalSslHandler(t.tls().get()) {
+        @Override
+        protected SslHandler newSslHandler(ChannelHandlerContext ctx, SslContext context) {
+          SslHandler tls = super.newSslHandler(ctx, context);
+          clientSpeaksTls(tls, d, startNanos);
+          return tls;
+        }
+
+        @Override
+        protected String newSslHandlerName() {
+          return "tls";
+        }
+      });
+    }
+    codec = rt.newCodec();
+    cp.addBefore("gate", "http", codec);
+    ex = null; // the CONNECT's decision stands for the tunnel; each request inside has its own
+    state = State.IDLE;
+    List<ByteBuf> early = List.copyOf(tunnelEarly);
+    tunnelEarly.clear();
+    for (ByteBuf b : early) {
+      cp.fireChannelRead(b);
+    }
+    if (!early.isEmpty()) {
+      cp.fireChannelReadComplete();
+    }
+    updateRead();
+  }
+
+  private void clientSpeaksTls(SslHandler tls, Destination d, long startNanos) {
+    implicit = new Implicit(d, true);
+    tls.handshakeFuture().addListener(hs -> {
+      if (!hs.isSuccess()) {
+        // most often: the client does not trust the sandbox CA
+        rt.gate().emit(new EgressEvent.Ended(Instant.now(), peer, d.host(), d.port(),
+            Optional.empty(), Optional.empty(), "client_tls_failed", 0, 0,
+            (System.nanoTime() - startNanos) / 1_000_000));
+      }
+    });
+  }
+
+  private void openTunnel() {
+    client.writeAndFlush(connectionEstablished());
     ChannelPipeline cp = client.pipeline();
     cp.remove("response-encoder");
     Relay.Tunnel t = new Relay.Tunnel(rt.gate(), peer, ex.destination, Optional.empty(),
@@ -441,10 +651,145 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     origin.flush();
     origin.pipeline().addLast("relay", new Relay(client, t, false));
     cp.replace(this, "relay", new Relay(origin, t, true));
-    ex = null;
+    clearExchange();
     state = State.DONE;
     origin.config().setAutoRead(true);
     client.config().setAutoRead(true);
+  }
+
+  // ---------------------------------------------------------------- privacy screening
+
+  /**
+   * Starts screening the current request's body when privacy screening covers egress and the
+   * body is one it can read; true when it took the request over (collecting it, or refusing it as
+   * too large), false when the request goes on as it is.
+   */
+  private boolean screen(Gatekeeper.Outcome.Go go) {
+    if (ex.internal || ex.upgrade || !rt.privacy().covers(PrivacyScope.EGRESS)) {
+      return false; // internal services screen what they need themselves (inference.local)
+    }
+    HttpRequest r = ex.request;
+    long length = HttpUtil.getContentLength(r, -1L);
+    if (length <= 0 && !HttpUtil.isTransferEncodingChunked(r)) {
+      return false; // no body
+    }
+    Optional<String> unreadable = BodyScan.unreadable(r.headers());
+    if (unreadable.isPresent()) {
+      emitScreened(Map.of(), EgressEvent.Screening.UNSCANNED, unreadable.get());
+      return false;
+    }
+    int limit = rt.limits().maxScannedBody();
+    if (length > limit) {
+      answer(Responses.tooLargeToScan(ex.destination, limit), "body_too_large_to_scan");
+      return true;
+    }
+    if (HttpUtil.is100ContinueExpected(r)) {
+      // the body goes on as a whole, after scanning: the origin's own 100 would come too late
+      HttpUtil.set100ContinueExpected(r, false);
+      client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+          HttpResponseStatus.CONTINUE));
+    }
+    ex.go = go;
+    ex.body = client.alloc().compositeBuffer(1024);
+    state = State.COLLECTING;
+    drain();
+    return true;
+  }
+
+  private void collect(HttpContent c) {
+    if (c.decoderResult().isFailure()) {
+      Throwable cause = c.decoderResult().cause();
+      c.release();
+      end("bad_request");
+      clearExchange();
+      reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
+          "malformed HTTP request body: " + cause.getMessage());
+      return;
+    }
+    int n = c.content().readableBytes();
+    int limit = rt.limits().maxScannedBody();
+    boolean last = c instanceof LastHttpContent;
+    ex.requestDone = last; // for a refusal: whether more of the body is to come
+    if (ex.body.readableBytes() + (long) n > limit) {
+      c.release();
+      answer(Responses.tooLargeToScan(ex.destination, limit), "body_too_large_to_scan");
+      return;
+    }
+    if (!rt.holdForScan(n)) {
+      c.release();
+      FullHttpResponse busy = Responses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "privacy_screening_busy", ex.destination, "privacy screening holds as many request"
+              + " bodies as it may at once; retry shortly");
+      busy.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+      answer(busy, "privacy_screening_busy");
+      return;
+    }
+    ex.held += n;
+    ex.body.addComponent(true, c.content().retain());
+    c.release();
+    if (!last) {
+      return;
+    }
+    state = State.SCANNING;
+    Exchange mine = ex;
+    byte[] body = ByteBufUtil.getBytes(ex.body);
+    boolean json = BodyScan.json(ex.request.headers());
+    CompletableFuture.supplyAsync(() -> BodyScan.check(rt.privacy(), body, json), rt.blocking())
+        .whenComplete((verdict, err) -> client.eventLoop().execute(
+            () -> scanned(mine, verdict, err)));
+  }
+
+  private void scanned(Exchange mine, Optional<Verdict> verdict, Throwable err) {
+    if (mine != ex || !client.isActive()) {
+      return;
+    }
+    if (err != null) {
+      answer(Responses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "privacy_error",
+          ex.destination, "privacy screening failed (" + deepest(err) + "), so the request"
+              + " was refused rather than sent unscanned"), "privacy_error");
+      return;
+    }
+    if (verdict.isEmpty()) {
+      emitScreened(Map.of(), EgressEvent.Screening.UNSCANNED, "the body is not valid UTF-8");
+      sendScreened(ex.body.retain());
+      return;
+    }
+    Map<String, Integer> counts = BodyScan.counts(verdict.get().findings());
+    switch (verdict.get()) {
+      case Verdict.Clean c -> sendScreened(ex.body.retain());
+      case Verdict.Audited a -> {
+        emitScreened(counts, EgressEvent.Screening.AUDITED, "");
+        sendScreened(ex.body.retain());
+      }
+      case Verdict.Masked m -> {
+        emitScreened(counts, EgressEvent.Screening.MASKED, "");
+        sendScreened(Unpooled.wrappedBuffer(m.text().getBytes(StandardCharsets.UTF_8)));
+      }
+      case Verdict.Blocked b -> {
+        emitScreened(counts, EgressEvent.Screening.BLOCKED, "");
+        answer(Responses.privacyBlocked(ex.destination, counts.keySet()), "privacy_blocked");
+      }
+    }
+  }
+
+  /** The request again, whole, with this body and a length that fits it; then on its way. */
+  private void sendScreened(ByteBuf body) {
+    HttpRequest head = ex.request;
+    HttpHeaders h = head.headers();
+    h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    HttpUtil.setContentLength(head, body.readableBytes());
+    ex.request = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+        body, h, new DefaultHttpHeaders());
+    ex.body.release();
+    ex.body = null;
+    ex.screened = true;
+    proceed(ex.go);
+  }
+
+  private void emitScreened(Map<String, Integer> counts, EgressEvent.Screening action,
+      String reason) {
+    rt.gate().emit(new EgressEvent.Screened(Instant.now(), peer, ex.destination.host(),
+        ex.destination.port(), ex.method, ex.path, counts, action, reason));
   }
 
   // ---------------------------------------------------------------- forwarding
@@ -453,7 +798,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     HttpRequest r = ex.request;
     HttpHeaders h = r.headers();
     stripHopByHop(h, ex.upgrade);
-    h.set(HttpHeaderNames.HOST, ex.destination.hostHeader(80));
+    h.set(HttpHeaderNames.HOST,
+        ex.destination.hostHeader(implicit != null && implicit.tls() ? 443 : 80));
     if (ex.internal) {
       rt.gate().internalHeaders(ex.destination.host(), peer, h);
     }
@@ -483,7 +829,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         o.close();
       }
       end("bad_request");
-      ex = null;
+      clearExchange();
       reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
           "malformed HTTP request body: " + cause.getMessage());
       return;
@@ -618,7 +964,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     } else if (origin == null) {
       // the origin answered before the request body ended and is gone; drop the rest of it
       end("ok");
-      ex = null;
+      clearExchange();
       if (state != State.DONE) {
         state = State.DONE;
         client.close();
@@ -628,7 +974,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   private void finishExchange() {
     end("ok");
-    ex = null;
+    clearExchange();
     if (state != State.DONE) {
       state = State.IDLE;
       if (origin != null) {
@@ -674,7 +1020,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           "bad_origin_response");
     } else {
       end("bad_origin_response");
-      ex = null;
+      clearExchange();
       state = State.DONE;
       client.close();
     }
@@ -697,7 +1043,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             "origin_closed");
       } else if (!ex.responseDone) {
         end("origin_closed");
-        ex = null;
+        clearExchange();
         state = State.DONE;
         client.close();
       }
@@ -714,7 +1060,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     op.remove(OriginHandler.class);
     op.remove(HttpClientCodec.class); // what it still holds goes to the relay
     cp.addAfter(cp.context(this).name(), "relay", new Relay(o, t, true));
-    ex = null;
+    clearExchange();
     state = State.DONE;
     releaseInbox();
     cp.remove(this);
@@ -741,24 +1087,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     switch (state) {
-      case DECIDING, CONNECTING, TUNNEL_PENDING -> {
-        // held for a decision (the approval inbox may take a while) or connecting (own timeout)
+      case DECIDING, SCANNING, CONNECTING, TUNNEL_PENDING -> {
+        // held for a decision (the approval inbox may take a while), scanning, or connecting
       }
-      case STREAMING -> {
+      case STREAMING, COLLECTING -> {
         end("idle_timeout");
-        ex = null;
+        clearExchange();
         reject(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout",
             "the request body did not arrive within " + idleText());
       }
       case AWAIT_RESPONSE -> {
         if (ex != null && !ex.responseStarted) {
           end("idle_timeout");
-          ex = null;
+          clearExchange();
           reject(HttpResponseStatus.GATEWAY_TIMEOUT, "origin_timeout",
               "the origin did not answer within " + idleText());
         } else {
           end("idle_timeout");
-          ex = null;
+          clearExchange();
           state = State.DONE;
           ctx.close();
         }
@@ -772,7 +1118,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           ctx.close();
         }
       }
-      case DONE -> ctx.close();
+      case DISCARDING, DONE -> {
+        state = State.DONE;
+        ctx.close();
+      }
     }
   }
 
@@ -784,7 +1133,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     if (ex != null) {
       end("client_closed");
-      ex = null;
+      clearExchange();
     }
     state = State.DONE;
     releaseInbox();
@@ -799,6 +1148,18 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     ctx.close();
+  }
+
+  /** Done with the current exchange: what it still holds goes back to the allocator. */
+  private void clearExchange() {
+    if (ex != null && ex.body != null) {
+      ex.body.release();
+      ex.body = null;
+    }
+    if (ex != null && ex.held > 0) {
+      rt.releaseScan(ex.held);
+    }
+    ex = null;
   }
 
   private void releaseInbox() {

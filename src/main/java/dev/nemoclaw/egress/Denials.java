@@ -13,8 +13,10 @@ public final class Denials implements Consumer<EgressEvent> {
 
   @Override
   public void accept(EgressEvent event) {
-    if (event instanceof EgressEvent.Decided d) {
-      d.denial().ifPresent(list::add);
+    switch (event) {
+      case EgressEvent.Decided d -> d.denial().ifPresent(list::add);
+      case EgressEvent.Screened s -> s.denial().ifPresent(list::add);
+      default -> { }
     }
   }
 

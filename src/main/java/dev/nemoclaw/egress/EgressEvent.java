@@ -3,10 +3,12 @@ package dev.nemoclaw.egress;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * What the proxy did, one event per decision and one per finished exchange or tunnel. The sink
+ * What the proxy did, one event per decision, one per finished exchange or tunnel, and one per
+ * request body privacy screening found something in (or could not read). The sink
  * given to {@link EgressProxy} receives them from event-loop and virtual threads alike, so it must
  * be thread-safe and quick. {@link #toJsonLine()} field names are stable (the audit log and the
  * run report read them).
@@ -97,6 +99,65 @@ public sealed interface EgressEvent {
       n.put("bytesUp", bytesUp);
       n.put("bytesDown", bytesDown);
       n.put("durationMs", durationMs);
+      return n.toString();
+    }
+  }
+
+  /** What privacy screening did with one request body. */
+  enum Screening {
+    /** Found something; {@code privacy.action: audit} sends the body unchanged. */
+    AUDITED,
+    /** Found something; the body went out with each finding replaced by a marker. */
+    MASKED,
+    /** Found something; the request was refused with 403 and nothing reached the origin. */
+    BLOCKED,
+    /** The proxy could not read the body (compressed, binary, not UTF-8) and sent it as it was. */
+    UNSCANNED;
+
+    public String json() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /**
+   * Privacy screening of one request body ({@code privacy.scope: egress}): how many findings each
+   * detector made — never what they matched — and what the proxy did. {@code reason} says why
+   * for {@link Screening#UNSCANNED} and is empty otherwise.
+   */
+  record Screened(
+      Instant time,
+      Peer peer,
+      String host,
+      int port,
+      Optional<String> method,
+      Optional<String> path,
+      Map<String, Integer> detectors,
+      Screening action,
+      String reason)
+      implements EgressEvent {
+
+    public Screened {
+      detectors = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(detectors));
+    }
+
+    /** A blocked body is a refusal like any other in the run report. */
+    public Optional<Denial> denial() {
+      return action == Screening.BLOCKED
+          ? Optional.of(new Denial(host, port, method, path, peer.exe(),
+              "privacy screening blocked the request body (" + String.join(", ",
+                  detectors.keySet()) + ")"))
+          : Optional.empty();
+    }
+
+    @Override
+    public String toJsonLine() {
+      ObjectNode n = base(this, "privacy");
+      ObjectNode counts = n.putObject("detectors");
+      detectors.forEach(counts::put);
+      n.put("action", action.json());
+      if (!reason.isEmpty()) {
+        n.put("reason", reason);
+      }
       return n.toString();
     }
   }

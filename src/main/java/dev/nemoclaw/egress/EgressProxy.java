@@ -3,8 +3,7 @@ package dev.nemoclaw.egress;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import dev.nemoclaw.policy.EgressPolicy;
-import io.netty.util.internal.logging.InternalLoggerFactory;
-import io.netty.util.internal.logging.JdkLoggerFactory;
+import dev.nemoclaw.privacy.PrivacyGuard;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -26,17 +25,21 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -52,6 +55,9 @@ public final class EgressProxy implements AutoCloseable {
   /** Per-channel outbound buffer bounds: above high a sender pauses, below low it resumes. */
   static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
+  /** How many bodies of the largest scanned size privacy screening may hold at once (503 past). */
+  static final int SCAN_BUDGET_BODIES = 8;
+
   /** Reads grow to 1 MiB when data streams: fewer syscalls and flushes per byte relayed. */
   static AdaptiveRecvByteBufAllocator recvAllocator() {
     return new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1024 * 1024);
@@ -65,16 +71,18 @@ public final class EgressProxy implements AutoCloseable {
   private final ChannelGroup channels =
       new DefaultChannelGroup("egress", GlobalEventExecutor.INSTANCE);
   private final AtomicInteger open = new AtomicInteger();
+  /** Request-body bytes held for privacy screening now, all connections together. */
+  private final AtomicLong scanning = new AtomicLong();
   private final ProxyRuntime runtime;
   private volatile boolean closed;
 
   static {
-    // Netty would pick up the SLF4J API that docker-java brings, with no binding: a warning on
-    // every run. The JDK's logging is enough for what Netty has to say.
-    InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
+    NettyLogging.init();
   }
 
   private EgressProxy(Builder b) {
+    // first, so that a trust store that cannot be read leaves no threads behind
+    Optional<SslContext> upstreamTls = b.ca.map(ca -> upstreamContext(b.upstreamTrust));
     this.limits = b.limits;
     this.epoll = b.preferEpoll && Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -82,7 +90,8 @@ public final class EgressProxy implements AutoCloseable {
     this.blocking = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("egress-decide-", 0).factory());
     this.gate = new Gatekeeper(b.policy, b.unknownHandler, b.resolver, b.events, blocking,
-        b.internal);
+        b.internal, b.ca);
+    PrivacyGuard privacy = b.privacy;
     Class<? extends SocketChannel> socketClass =
         epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     this.runtime = new ProxyRuntime() {
@@ -105,7 +114,53 @@ public final class EgressProxy implements AutoCloseable {
       public void track(Channel channel) {
         channels.add(channel);
       }
+
+      @Override
+      public ProxyServerCodec newCodec() {
+        return codec();
+      }
+
+      @Override
+      public Optional<SslContext> upstreamTls() {
+        return upstreamTls;
+      }
+
+      @Override
+      public PrivacyGuard privacy() {
+        return privacy;
+      }
+
+      @Override
+      public boolean holdForScan(int bytes) {
+        long budget = SCAN_BUDGET_BODIES * (long) limits.maxScannedBody();
+        long now;
+        do {
+          now = scanning.get();
+          if (now + bytes > budget) {
+            return false;
+          }
+        } while (!scanning.compareAndSet(now, now + bytes));
+        return true;
+      }
+
+      @Override
+      public void releaseScan(long bytes) {
+        scanning.addAndGet(-bytes);
+      }
+
+      @Override
+      public ExecutorService blocking() {
+        return blocking;
+      }
     };
+  }
+
+  private static SslContext upstreamContext(Optional<HostTrust> given) {
+    try {
+      return (given.isPresent() ? given.get() : HostTrust.load(System.getenv())).clientContext();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public static Builder builder(EgressPolicy policy) {
@@ -122,6 +177,9 @@ public final class EgressProxy implements AutoCloseable {
     private final Map<String, InternalService> internal = new HashMap<>();
     private int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private boolean preferEpoll = true;
+    private Optional<SandboxCa> ca = Optional.empty();
+    private Optional<HostTrust> upstreamTrust = Optional.empty();
+    private PrivacyGuard privacy = PrivacyGuard.off();
 
     private Builder(EgressPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -154,6 +212,34 @@ public final class EgressProxy implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Turns TLS inspection on: a CONNECT allowed by a rule with {@code inspect: true} (and one to
+     * an internal name on port 443) is terminated with a leaf this CA signs, and the requests
+     * inside are decided one by one. Without a CA such a CONNECT is refused.
+     */
+    public Builder sandboxCa(SandboxCa ca) {
+      this.ca = Optional.of(ca);
+      return this;
+    }
+
+    /**
+     * The roots an inspected tunnel's origin must chain to (default: {@link HostTrust#load} of
+     * the supervisor's environment, read when the proxy starts with a CA).
+     */
+    public Builder upstreamTrust(HostTrust trust) {
+      this.upstreamTrust = Optional.of(trust);
+      return this;
+    }
+
+    /**
+     * Screens request bodies when the guard covers {@code PrivacyScope.EGRESS}: plain HTTP and
+     * inspected requests to anything but an internal service (see {@code docs/egress.md}).
+     */
+    public Builder privacy(PrivacyGuard guard) {
+      this.privacy = Objects.requireNonNull(guard);
+      return this;
+    }
+
     /** Event-loop threads (default: the CPU count, at most 4). */
     public Builder threads(int threads) {
       if (threads < 1) {
@@ -169,7 +255,11 @@ public final class EgressProxy implements AutoCloseable {
       return this;
     }
 
-    /** Starts the event loops; nothing listens until {@link #bind} or {@link #adopt}. */
+    /**
+     * Starts the event loops; nothing listens until {@link #bind} or {@link #adopt}. With a
+     * sandbox CA and no {@link #upstreamTrust}, reads the host's trust store first (an
+     * {@link java.io.UncheckedIOException} when it cannot).
+     */
     public EgressProxy start() {
       return new EgressProxy(this);
     }
@@ -254,12 +344,7 @@ public final class EgressProxy implements AutoCloseable {
       @Override
       protected void initChannel(Channel ch) {
         channels.add(ch);
-        HttpDecoderConfig cfg = new HttpDecoderConfig()
-            .setMaxInitialLineLength(limits.maxInitialLineLength())
-            .setMaxHeaderSize(limits.maxHeaderSize())
-            .setMaxChunkSize(1 << 20)
-            .setValidateHeaders(true);
-        ProxyServerCodec codec = new ProxyServerCodec(cfg);
+        ProxyServerCodec codec = codec();
         ch.pipeline()
             .addLast("idle", new IdleStateHandler(0, 0,
                 limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
@@ -268,6 +353,14 @@ public final class EgressProxy implements AutoCloseable {
             .addLast("client", new ClientHandler(runtime, peer, codec));
       }
     };
+  }
+
+  private ProxyServerCodec codec() {
+    return new ProxyServerCodec(new HttpDecoderConfig()
+        .setMaxInitialLineLength(limits.maxInitialLineLength())
+        .setMaxHeaderSize(limits.maxHeaderSize())
+        .setMaxChunkSize(1 << 20)
+        .setValidateHeaders(true));
   }
 
   private void ensureOpen() throws IOException {

@@ -3,6 +3,7 @@ package dev.nemoclaw.egress;
 import dev.nemoclaw.policy.Decision;
 import dev.nemoclaw.policy.EgressPolicy;
 import dev.nemoclaw.policy.EgressRequest;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -36,6 +37,14 @@ final class Gatekeeper {
       }
     }
 
+    /**
+     * A CONNECT the proxy answers itself: 200, then it reads the HTTP requests inside and decides
+     * each again, with its method and path; a client that starts TLS is answered with
+     * {@code tls}, when present. For an inspected tunnel ({@code inspect: true}) and for an
+     * internal service.
+     */
+    record Terminate(String rule, Optional<SslContext> tls) implements Outcome {}
+
     /** 403 with the contract's body. */
     record Refuse(String rule, String reason, String hint) implements Outcome {}
 
@@ -50,6 +59,7 @@ final class Gatekeeper {
   private final ExecutorService blocking;
   private final Set<InetSocketAddress> self = new CopyOnWriteArraySet<>();
   private final Map<String, InternalService> internal;
+  private final Optional<SandboxCa> ca;
 
   Gatekeeper(
       EgressPolicy policy,
@@ -57,8 +67,10 @@ final class Gatekeeper {
       Resolver resolver,
       Consumer<EgressEvent> sink,
       ExecutorService blocking,
-      Map<String, InternalService> internal) {
+      Map<String, InternalService> internal,
+      Optional<SandboxCa> ca) {
     this.internal = Map.copyOf(internal);
+    this.ca = ca;
     this.policy = policy;
     this.unknown = unknown;
     this.resolver = resolver;
@@ -96,37 +108,60 @@ final class Gatekeeper {
   }
 
   /**
-   * Decides one request. {@code reuse}: an open origin connection to this very destination can
-   * carry it, so there is nothing to resolve. Emits the {@link EgressEvent.Decided} event.
+   * Decides one request, or a CONNECT when {@code method} is empty. {@code reuse}: an open origin
+   * connection to this very destination can carry it, so there is nothing to resolve. Emits the
+   * {@link EgressEvent.Decided} event.
    */
   CompletionStage<Outcome> decide(
       Destination d, Optional<String> method, Optional<String> path, Peer peer, boolean reuse) {
     InternalService service = internal.get(d.host());
+    CompletableFuture<Outcome> outcome;
     if (service != null) {
-      Outcome o = method.isEmpty()
-          ? new Outcome.Refuse("nemoclaw-internal", d.host() + " speaks plain HTTP only",
-              "use http://" + d.host() + "/... (the proxy variables already send it here)")
-          : new Outcome.Go(List.of(service.target().getAddress()), "nemoclaw " + d.host(),
-              service.target().getPort(), true);
-      record(d, method, path, peer, o);
-      return CompletableFuture.completedFuture(o);
+      outcome = method.isPresent()
+          ? CompletableFuture.completedFuture(new Outcome.Go(
+              List.of(service.target().getAddress()), "nemoclaw " + d.host(),
+              service.target().getPort(), true))
+          : CompletableFuture.supplyAsync(() -> connectInternal(d), blocking);
+    } else {
+      EgressRequest request = new EgressRequest(d.host(), d.port(), method, path, peer.exe());
+      outcome = CompletableFuture.supplyAsync(() -> policy.decide(request), blocking)
+          .thenCompose(decision -> decision instanceof Decision.Unknown u
+              ? unknown.onUnknown(request, u, peer)
+              : CompletableFuture.completedFuture(decision))
+          .thenApplyAsync(decision -> afterPolicy(d, method.isEmpty(), decision, reuse),
+              blocking);
     }
-    EgressRequest request = new EgressRequest(d.host(), d.port(), method, path, peer.exe());
-    return CompletableFuture.supplyAsync(() -> policy.decide(request), blocking)
-        .thenCompose(decision -> decision instanceof Decision.Unknown u
-            ? unknown.onUnknown(request, u, peer)
-            : CompletableFuture.completedFuture(decision))
-        .thenApplyAsync(decision -> afterPolicy(d, decision, reuse), blocking)
+    return outcome
         .exceptionally(e -> new Outcome.Refuse(
-            "error", "the policy could not decide: " + rootMessage(e),
+            "error", "the proxy could not decide: " + rootMessage(e),
             "this is a nemoclaw bug; the request was refused to stay safe"))
-        .thenApply(outcome -> {
-          record(d, method, path, peer, outcome);
-          return outcome;
+        .thenApply(o -> {
+          record(d, method, path, peer, o);
+          return o;
         });
   }
 
-  private Outcome afterPolicy(Destination d, Decision decision, boolean reuse) {
+  /**
+   * CONNECT to a name the supervisor serves: port 80 carries plain HTTP (Node's HTTP client
+   * tunnels even http:// URLs), 443 TLS the proxy terminates with the sandbox CA's leaf for the
+   * name, when this run has a CA.
+   */
+  private Outcome connectInternal(Destination d) {
+    String plain = "use http://" + d.host() + "/... (the proxy variables already send it here)";
+    if (d.port() != 80 && d.port() != 443) {
+      return new Outcome.Refuse("nemoclaw-internal", d.host() + " is served on port 80 (and 443"
+          + " with TLS inspection) only, not " + d.port(), plain);
+    }
+    if (d.port() == 443 && ca.isEmpty()) {
+      return new Outcome.Refuse("nemoclaw-internal", d.host() + " speaks plain HTTP only: HTTPS"
+          + " to it needs the sandbox CA, which a run has only when an allow rule has"
+          + " inspect: true", plain);
+    }
+    return new Outcome.Terminate("nemoclaw " + d.host(),
+        ca.map(c -> c.serverContext(d.host())));
+  }
+
+  private Outcome afterPolicy(Destination d, boolean tunnel, Decision decision, boolean reuse) {
     switch (decision) {
       case Decision.Deny deny -> {
         return new Outcome.Refuse(deny.rule(), deny.reason(), deny.hint());
@@ -137,6 +172,16 @@ final class Gatekeeper {
             u.reason().isBlank() ? "no rule in the network policy covers " + d.authority()
                 : u.reason(),
             u.hint());
+      }
+      case Decision.Allow allow when tunnel && allow.inspect() -> {
+        // nothing to resolve yet: each request inside is decided, and connected, on its own
+        return ca.<Outcome>map(c -> new Outcome.Terminate(allow.rule(),
+                Optional.of(c.serverContext(d.host()))))
+            .orElseGet(() -> new Outcome.Refuse(allow.rule(), allow.rule() + " asks for TLS"
+                + " inspection of " + d.authority() + ", but this run has no sandbox CA (it is"
+                + " made at start when a rule in force then has inspect: true), so the tunnel,"
+                + " whose requests could not be checked, is refused",
+                "restart the run so the sandbox CA is made and trusted inside"));
       }
       case Decision.Allow allow -> {
         if (reuse) {
@@ -227,6 +272,10 @@ final class Gatekeeper {
     EgressEvent.Decided e = switch (o) {
       case Outcome.Go go -> new EgressEvent.Decided(Instant.now(), peer, d.host(), d.port(),
           method, path, EgressEvent.Verdict.ALLOW, go.rule(), "allowed by " + go.rule());
+      case Outcome.Terminate t -> new EgressEvent.Decided(Instant.now(), peer, d.host(),
+          d.port(), method, path, EgressEvent.Verdict.ALLOW, t.rule(), "allowed by " + t.rule()
+              + (t.tls().isPresent() ? "; inspected: each request inside is decided on its own"
+                  : "; each request inside is decided on its own"));
       case Outcome.Refuse r -> new EgressEvent.Decided(Instant.now(), peer, d.host(), d.port(),
           method, path, EgressEvent.Verdict.DENY, r.rule(), r.reason());
       case Outcome.Unresolvable u -> new EgressEvent.Decided(Instant.now(), peer, d.host(),

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 
 /** The proxy's own answers: always JSON, always saying what happened and what to do. */
 final class Responses {
@@ -45,6 +46,37 @@ final class Responses {
     FullHttpResponse r = json(HttpResponseStatus.FORBIDDEN, n);
     r.headers().set(DECISION_HEADER, "deny");
     return r;
+  }
+
+  /** A body privacy screening refuses to let out; like a policy refusal, marked as a denial. */
+  static FullHttpResponse privacyBlocked(Destination d, Collection<String> detectors) {
+    ObjectNode n = EgressEvent.Json.MAPPER.createObjectNode();
+    n.put("error", "privacy_blocked");
+    n.put("host", d.host());
+    n.put("port", d.port());
+    detectors.forEach(n.putArray("detectors")::add);
+    n.put("reason", "the request body holds data the privacy settings block ("
+        + String.join(", ", detectors) + "); nothing was sent to " + d.authority());
+    n.put("hint", "leave that data out of the request, or change privacy.action or"
+        + " privacy.scope in agent.yaml");
+    FullHttpResponse r = json(HttpResponseStatus.FORBIDDEN, n);
+    r.headers().set(DECISION_HEADER, "deny");
+    return r;
+  }
+
+  /** A body privacy screening would have to read is larger than it reads. */
+  static FullHttpResponse tooLargeToScan(Destination d, int limit) {
+    ObjectNode n = EgressEvent.Json.MAPPER.createObjectNode();
+    n.put("error", "body_too_large_to_scan");
+    n.put("host", d.host());
+    n.put("port", d.port());
+    n.put("limit", limit);
+    n.put("reason", "privacy screening is on for egress (privacy.scope: egress) and reads request"
+        + " bodies of up to " + limit + " bytes; this one is larger, so it was refused rather"
+        + " than sent unscanned");
+    n.put("hint", "send it in smaller requests, or take egress out of privacy.scope in"
+        + " agent.yaml");
+    return json(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, n);
   }
 
   static FullHttpResponse error(

@@ -44,12 +44,15 @@ public final class CompiledPolicy implements EgressPolicy {
   private final UnknownAction unknown;
   private final HostIndex index;
   private final int ruleCount;
+  private final boolean inspects;
 
-  private CompiledPolicy(boolean off, UnknownAction unknown, HostIndex index, int ruleCount) {
+  private CompiledPolicy(boolean off, UnknownAction unknown, HostIndex index, int ruleCount,
+      boolean inspects) {
     this.off = off;
     this.unknown = unknown;
     this.index = index;
     this.ruleCount = ruleCount;
+    this.inspects = inspects;
   }
 
   /** agent.yaml's policy alone (its presets, allow and deny rules). */
@@ -88,8 +91,17 @@ public final class CompiledPolicy implements EgressPolicy {
     for (StoredRule.Deny d : added.deny()) {
       rules.add(Rule.deny(denyOrder++, d.name(), d.rule()));
     }
-    return new CompiledPolicy(network.mode() == NetworkMode.NONE, network.unknown(),
-        HostIndex.build(rules), rules.size());
+    boolean off = network.mode() == NetworkMode.NONE;
+    return new CompiledPolicy(off, network.unknown(), HostIndex.build(rules), rules.size(),
+        !off && rules.stream().anyMatch(r -> !r.deny && r.inspect));
+  }
+
+  /**
+   * Whether an allow rule in force (a preset's, agent.yaml's or an added one) has
+   * {@code inspect: true}: the run then needs the sandbox CA for TLS inspection.
+   */
+  public boolean inspects() {
+    return inspects;
   }
 
   /** How many rules (presets', agent.yaml's allow and deny, added ones) were compiled. */

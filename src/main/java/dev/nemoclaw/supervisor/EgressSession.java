@@ -8,13 +8,11 @@ import dev.nemoclaw.egress.Peer;
 import dev.nemoclaw.egress.UnknownHandler;
 import dev.nemoclaw.policy.EgressPolicy;
 import dev.nemoclaw.sandbox.BridgedConnection;
-import java.io.BufferedWriter;
+import dev.nemoclaw.privacy.PrivacyGuard;
+import dev.nemoclaw.spec.PrivacyScope;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,39 +29,30 @@ import java.util.function.Consumer;
 final class EgressSession implements AutoCloseable {
   private final EgressProxy proxy;
   private final Denials denials = new Denials();
-  private final Optional<BufferedWriter> log;
+  private final EventLog log;
   private final PrintStream messages;
   private final Consumer<String> also;
-
-  private EgressSession(EgressPolicy policy, UnknownHandler unknown, Optional<BufferedWriter> log,
-      PrintStream messages, Consumer<String> also, List<InternalService> internal) {
-    this.log = log;
-    this.messages = messages;
-    this.also = also;
-    EgressProxy.Builder b = EgressProxy.builder(policy).unknownHandler(unknown)
-        .events(this::onEvent);
-    internal.forEach(b::internal);
-    this.proxy = b.start();
-  }
+  private final PrivacyFindings findings;
 
   /**
    * @param unknown what happens to destinations no rule covers (the inbox, or refuse at once)
    * @param also hears every event as its JSON line (the control socket's subscribers)
+   * @param tls the sandbox CA and host roots, when the run inspects TLS
+   * @param privacy screens request bodies (plain HTTP and inspected HTTPS) when it covers egress
+   * @param findings where what the screening found is counted for the report
    */
-  static EgressSession start(EgressPolicy policy, UnknownHandler unknown, Path logFile,
-      PrintStream messages, Consumer<String> also, List<InternalService> internal) {
-    Optional<BufferedWriter> log;
-    try {
-      Files.createDirectories(logFile.getParent());
-      log = Optional.of(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-          StandardOpenOption.WRITE));
-    } catch (IOException e) {
-      messages.println("nemoclaw: cannot write the egress log " + logFile + ": " + e.getMessage()
-          + "; decisions are still enforced and refusals still reported");
-      log = Optional.empty();
-    }
-    return new EgressSession(policy, unknown, log, messages, also, internal);
+  EgressSession(EgressPolicy policy, UnknownHandler unknown, Path logFile, PrintStream messages,
+      Consumer<String> also, List<InternalService> internal, Optional<SandboxTls> tls,
+      PrivacyGuard privacy, PrivacyFindings findings) {
+    this.log = EventLog.open(logFile, "egress", messages);
+    this.messages = messages;
+    this.also = also;
+    this.findings = findings;
+    EgressProxy.Builder b = EgressProxy.builder(policy).unknownHandler(unknown)
+        .events(this::onEvent).privacy(privacy);
+    internal.forEach(b::internal);
+    tls.ifPresent(t -> b.sandboxCa(t.ca()).upstreamTrust(t.hostTrust()));
+    this.proxy = b.start();
   }
 
   /** Takes one connection from the sandbox's bridge; the proxy owns the socket from here. */
@@ -81,23 +70,41 @@ final class EgressSession implements AutoCloseable {
     denials.accept(e);
     String line = e.toJsonLine(); // once, for the log and the control socket alike
     also.accept(line);
-    if (e instanceof EgressEvent.Decided d && d.decision() == EgressEvent.Verdict.DENY) {
-      messages.println("nemoclaw: egress denied: " + d.method().map(m -> m + " ").orElse("")
-          + d.host() + ":" + d.port() + d.path().orElse("")
-          + d.peer().exe().map(x -> " from " + x).orElse("") + " — " + d.reason()
-          + " [" + d.rule() + "]");
+    switch (e) {
+      case EgressEvent.Decided d when d.decision() == EgressEvent.Verdict.DENY ->
+          messages.println("nemoclaw: egress denied: " + what(e) + " — " + d.reason() + " ["
+              + d.rule() + "]");
+      case EgressEvent.Screened s -> screened(s);
+      case EgressEvent.Ended end when end.outcome().equals("client_tls_failed") ->
+          messages.println("nemoclaw: TLS inspection: " + what(e) + " did not complete the TLS"
+              + " handshake with the sandbox CA's certificate (does the client trust"
+              + " SSL_CERT_FILE or NODE_EXTRA_CA_CERTS?)");
+      default -> { }
     }
-    log.ifPresent(w -> {
-      synchronized (w) {
-        try {
-          w.write(line);
-          w.newLine();
-          w.flush();
-        } catch (IOException ignored) {
-          // a full disk must not stop enforcement; the report still lists refusals
-        }
-      }
-    });
+    log.append(line);
+  }
+
+  private void screened(EgressEvent.Screened s) {
+    String action = switch (s.action()) {
+      case AUDITED -> "audit";
+      case MASKED -> "mask";
+      case BLOCKED -> "block";
+      case UNSCANNED -> "";
+    };
+    if (action.isEmpty()) {
+      return; // nothing found, because nothing could be read; the log says so
+    }
+    findings.add(PrivacyScope.EGRESS.yaml(), s.host() + ":" + s.port(), action, s.detectors());
+    if (s.action() == EgressEvent.Screening.BLOCKED) {
+      messages.println("nemoclaw: egress blocked by privacy screening: " + what(s)
+          + " — the body holds " + s.detectors());
+    }
+  }
+
+  /** {@code GET host:port/path from /usr/bin/curl}, for messages. */
+  private static String what(EgressEvent e) {
+    return e.method().map(m -> m + " ").orElse("") + e.host() + ":" + e.port()
+        + e.path().orElse("") + e.peer().exe().map(x -> " from " + x).orElse("");
   }
 
   /** The refusals so far, in the run report's shape. */
@@ -119,14 +126,6 @@ final class EgressSession implements AutoCloseable {
   @Override
   public void close() {
     proxy.close();
-    log.ifPresent(w -> {
-      synchronized (w) {
-        try {
-          w.close();
-        } catch (IOException ignored) {
-          // nothing left to save
-        }
-      }
-    });
+    log.close();
   }
 }

@@ -30,6 +30,11 @@ final class LivePolicy implements EgressPolicy {
     current.set(CompiledPolicy.compile(network, store.current()));
   }
 
+  /** Whether a rule in force now asks for TLS inspection (see {@link CompiledPolicy#inspects}). */
+  boolean inspects() {
+    return current.get().inspects();
+  }
+
   @Override
   public Decision decide(EgressRequest request) {
     return current.get().decide(request);

@@ -8,6 +8,7 @@ import dev.nemoclaw.spec.NetworkMode;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,17 @@ public final class Planner {
   /** The host's system directories an {@code image: host} sandbox sees, read-only. */
   static final List<String> HOST_SYSTEM_DIRS =
       List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc");
+
+  /** Where the sandbox sees the run's CA files: the host directory, bound read-only. */
+  public static final String TLS_DIR = "/run/nemoclaw/tls";
+  /** The sandbox CA alone (Node adds it to its own roots). */
+  static final String CA_FILE = "ca.pem";
+  /** The host's roots and the sandbox CA (a whole trust store, for OpenSSL-style clients). */
+  static final String BUNDLE_FILE = "ca-bundle.pem";
+  /** Name the bundle (OpenSSL, Python's requests, curl, git); Node's one names the CA. */
+  static final List<String> BUNDLE_VARIABLES =
+      List.of("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO");
+  static final String NODE_CA_VARIABLE = "NODE_EXTRA_CA_CERTS";
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -81,6 +93,27 @@ public final class Planner {
             ? SandboxPlan.NetworkMode.PROXY : SandboxPlan.NetworkMode.NONE, PROXY_PORT));
   }
 
+  /**
+   * The plan with the sandbox CA trusted inside (CONTRACT §3), for a run with TLS inspection:
+   * {@code hostDir} (holding {@link #CA_FILE} and {@link #BUNDLE_FILE}) bound read-only at
+   * {@link #TLS_DIR}, {@code SSL_CERT_FILE}, {@code REQUESTS_CA_BUNDLE}, {@code CURL_CA_BUNDLE}
+   * and {@code GIT_SSL_CAINFO} naming the bundle and {@code NODE_EXTRA_CA_CERTS} the CA. Neither
+   * the spec's {@code env} nor {@code -e} may set these names, inspection or not.
+   */
+  public static SandboxPlan withSandboxCa(SandboxPlan plan, Path hostDir) {
+    Map<String, String> env = new LinkedHashMap<>(plan.env());
+    String bundle = TLS_DIR + "/" + BUNDLE_FILE;
+    for (String k : BUNDLE_VARIABLES) {
+      env.put(k, bundle);
+    }
+    env.put(NODE_CA_VARIABLE, TLS_DIR + "/" + CA_FILE);
+    List<SandboxPlan.Mount> mounts = new ArrayList<>(plan.mounts());
+    mounts.add(new SandboxPlan.Mount(hostDir, TLS_DIR, false));
+    return new SandboxPlan(plan.name(), plan.hostname(), plan.command(), env, plan.workdir(),
+        plan.uid(), plan.gid(), plan.root(), mounts, plan.tmpfs(), plan.resources(),
+        plan.security(), plan.network());
+  }
+
   private static SandboxPlan.RootFs root(Image image) throws PlanException {
     return switch (image) {
       case Image.Host h -> new SandboxPlan.RootFs.Host(HOST_SYSTEM_DIRS.stream()
@@ -119,7 +152,8 @@ public final class Planner {
       if (!ENV_NAME.matcher(e.getKey()).matches()) {
         throw new PlanException("-e " + e.getKey() + "=...: not a valid variable name");
       }
-      if (sandbox.containsKey(e.getKey()) || e.getKey().startsWith("NEMOCLAW_")) {
+      if (sandbox.containsKey(e.getKey()) || e.getKey().startsWith("NEMOCLAW_")
+          || BUNDLE_VARIABLES.contains(e.getKey()) || e.getKey().equals(NODE_CA_VARIABLE)) {
         throw new PlanException("-e " + e.getKey() + ": set by the sandbox itself; it cannot be "
             + "overridden");
       }

@@ -5,9 +5,7 @@ import dev.nemoclaw.approval.PolicyWriter;
 import dev.nemoclaw.control.ControlServer;
 import dev.nemoclaw.control.ControlTarget;
 import dev.nemoclaw.control.Registry;
-import dev.nemoclaw.egress.InternalService;
 import dev.nemoclaw.egress.UnknownHandler;
-import dev.nemoclaw.privacy.PrivacyGuard;
 import dev.nemoclaw.spec.Inference;
 import dev.nemoclaw.spec.Privacy;
 import dev.nemoclaw.policy.PolicyStore;
@@ -28,10 +26,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
@@ -39,7 +36,7 @@ import sun.misc.Signal;
 /**
  * One run's lifecycle: sweep what dead runs left, start the sandbox, forward signals, wait, say
  * clearly how it ended, write the report; around it the policy, the approval inbox, the control
- * socket and the egress proxy of this run.
+ * socket and the {@link Perimeter} (TLS CA, inference.local, policy.local, egress proxy) of this run.
  */
 public final class Supervisor {
   /** Between SIGTERM and SIGKILL when the operator stops a run. */
@@ -78,6 +75,10 @@ public final class Supervisor {
           + e.getMessage() + " (see `nemoclaw policy history " + plan.name() + "`)");
       return EXIT_FAILED_TO_START;
     }
+    boolean proxy = plan.network().mode() == SandboxPlan.NetworkMode.PROXY;
+    Optional<CompletableFuture<SandboxTls>> makingTls = proxy && policy.inspects()
+        ? Optional.of(SandboxTls.start(plan.name(), System.getenv()))
+        : Optional.empty();
     boolean ask = opts.network().unknown() == UnknownAction.ASK && !opts.ci();
     PolicyWriter toStore = PolicyWriter.to(store);
     PolicyWriter writer = (request, allow, decider) -> {
@@ -93,34 +94,18 @@ public final class Supervisor {
           Registry.Registration reg = registry.register(new Registry.Entry(plan.name(),
               ProcessHandle.current().pid(), session.startedAt(), backend.name(),
               server.socket()))) {
-        boolean proxy = plan.network().mode() == SandboxPlan.NetworkMode.PROXY;
-        Path runDir = dirs.state().resolve("runs").resolve(plan.name());
-        PrivacyGuard privacy = PrivacyGuard.of(opts.privacy());
         PrivacyFindings findings = new PrivacyFindings();
-        Optional<InferenceSession> inference = Optional.empty();
+        Optional<Perimeter> perimeter = Optional.empty();
         if (proxy) {
           try {
-            inference = Optional.of(InferenceSession.start(opts.inference(), privacy, dirs,
-                runDir.resolve("inference.jsonl"), out, session::onInference, findings));
-          } catch (IOException e) {
-            out.println("nemoclaw: cannot start the inference gateway: " + e.getMessage());
+            perimeter = Optional.of(Perimeter.open(plan, opts, dirs, policy, inbox, session,
+                ask ? session.unknownHandler() : UnknownHandler.denyAtOnce(), makingTls,
+                findings));
+          } catch (Perimeter.StartFailure e) {
+            out.println("nemoclaw: " + e.getMessage());
             return EXIT_FAILED_TO_START;
           }
-          InferenceSession gateway = inference.get();
-          session.inference(() -> Optional.of(gateway.status()));
         }
-        Optional<Escalations> escalations = proxy
-            ? Optional.of(new Escalations(plan.name(), inbox, session::handle, plan.resources(),
-                session.escalated()))
-            : Optional.empty();
-        List<InternalService> internal = new ArrayList<>();
-        escalations.ifPresent(e -> internal.add(e.service()));
-        inference.ifPresent(i -> internal.add(i.service()));
-        Optional<EgressSession> egress = proxy
-            ? Optional.of(EgressSession.start(policy,
-                ask ? session.unknownHandler() : UnknownHandler.denyAtOnce(),
-                runDir.resolve("egress.jsonl"), out, session::onEgress, internal))
-            : Optional.empty();
         Thread stats = Thread.ofVirtual().start(() -> {
           try {
             while (true) {
@@ -132,15 +117,13 @@ public final class Supervisor {
           }
         });
         try {
-          int code = run(plan, opts, backend, egress, session,
-              new Findings(inference, findings));
+          SandboxPlan sandbox = perimeter.map(p -> p.sandbox(plan)).orElse(plan);
+          int code = run(sandbox, opts, backend, perimeter, session, findings);
           session.exited(code);
           return code;
         } finally {
           stats.interrupt();
-          egress.ifPresent(EgressSession::close);
-          escalations.ifPresent(Escalations::close);
-          inference.ifPresent(InferenceSession::close);
+          perimeter.ifPresent(Perimeter::close);
         }
       } catch (Registry.NameInUseException e) {
         out.println("nemoclaw: a sandbox named " + plan.name() + " is already running (pid "
@@ -155,11 +138,8 @@ public final class Supervisor {
     }
   }
 
-  /** What the run's report gathers besides the sandbox's own outcome. */
-  private record Findings(Optional<InferenceSession> inference, PrivacyFindings privacy) {}
-
   private static int run(SandboxPlan plan, Options opts, LinuxBackend backend,
-      Optional<EgressSession> egress, Session session, Findings findings)
+      Optional<Perimeter> perimeter, Session session, PrivacyFindings findings)
       throws InterruptedException {
     LaunchOptions launch = LaunchOptions.defaults().withOutput(session::onOutput);
     if (opts.tui().isPresent()) {
@@ -168,8 +148,8 @@ public final class Supervisor {
     } else {
       launch = launch.withTerminal(opts.interactive()); // a pty of its own on a terminal
     }
-    if (egress.isPresent()) {
-      launch = launch.withBridge(egress.get()::adopt);
+    if (perimeter.isPresent()) {
+      launch = launch.withBridge(perimeter.get().egress()::adopt);
     }
     SandboxHandle handle;
     try {
@@ -188,7 +168,7 @@ public final class Supervisor {
     explain(outcome, plan, opts.messages());
     if (opts.report().isPresent()) {
       writeReport(opts.report().get(), plan, backend, outcome,
-          egress.map(EgressSession::denied).orElse(List.of()), findings, opts.messages());
+          perimeter, findings, opts.messages());
     }
     return outcome.exitCode();
   }
@@ -237,20 +217,20 @@ public final class Supervisor {
   }
 
   private static void writeReport(Path file, SandboxPlan plan, Backend backend, Outcome o,
-      List<Map<String, Object>> denied, Findings findings, PrintStream out) {
+      Optional<Perimeter> perimeter, PrivacyFindings findings, PrintStream out) {
     var r = o.resources();
     RunReport report = new RunReport(
         plan.name(),
         o.exitCode(),
         o.reason().getClass().getSimpleName(),
         o.duration().toMillis(),
-        denied,
+        perimeter.map(p -> p.egress().denied()).orElse(List.of()),
         List.of(),
         new RunReport.Resources(r.peakMemoryBytes().orElse(0), r.cpuSeconds().orElse(0),
             r.peakPids().orElse(0)),
-        findings.inference().map(i -> RunReport.Inference.of(i.snapshot()))
+        perimeter.map(p -> RunReport.Inference.of(p.inference().snapshot()))
             .orElse(RunReport.Inference.NONE),
-        new RunReport.Privacy(findings.privacy().report()),
+        new RunReport.Privacy(findings.report()),
         new RunReport.Audit("", ""),
         new RunReport.Sandbox(backend.name(), o.landlockAbi().orElse(0),
             o.seccompRules().orElse(0), o.limits().describe(),

@@ -2,6 +2,8 @@ package dev.nemoclaw.egress;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 
 /**
  * A real HTTP origin on loopback. /hello says hello and who it is; /echo returns the body;
@@ -27,8 +30,12 @@ final class Origin implements AutoCloseable {
   final List<Seen> seen = new CopyOnWriteArrayList<>();
 
   Origin(String name, String bindHost, int port) throws IOException {
+    this(name, HttpServer.create(new InetSocketAddress(bindHost, port), 512));
+  }
+
+  private Origin(String name, HttpServer server) {
     this.name = name;
-    server = HttpServer.create(new InetSocketAddress(bindHost, port), 512);
+    this.server = server;
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/", this::handle);
     server.start();
@@ -36,6 +43,13 @@ final class Origin implements AutoCloseable {
 
   static Origin start(String name) throws IOException {
     return new Origin(name, "127.0.0.1", 0);
+  }
+
+  /** The same pages over HTTPS, with the certificate {@code tls} serves. */
+  static Origin startTls(String name, SSLContext tls) throws IOException {
+    HttpsServer s = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+    s.setHttpsConfigurator(new HttpsConfigurator(tls));
+    return new Origin(name, s);
   }
 
   int port() {

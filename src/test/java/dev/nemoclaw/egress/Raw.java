@@ -10,6 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /** A raw TCP client for what HttpClient will not send: malformed, pipelined, hand-made input. */
 final class Raw implements AutoCloseable {
@@ -24,11 +27,47 @@ final class Raw implements AutoCloseable {
   final OutputStream out;
 
   Raw(InetSocketAddress proxy) throws IOException {
-    socket = new Socket();
-    socket.connect(proxy, 2000);
+    this(connect(proxy));
+  }
+
+  /** Over a socket connected some other way (one the proxy adopted). */
+  static Raw over(Socket s) throws IOException {
+    return new Raw(s);
+  }
+
+  private Raw(Socket s) throws IOException {
+    socket = s;
     socket.setSoTimeout(10_000);
     in = socket.getInputStream();
     out = socket.getOutputStream();
+  }
+
+  private static Socket connect(InetSocketAddress proxy) throws IOException {
+    Socket s = new Socket();
+    s.connect(proxy, 2000);
+    return s;
+  }
+
+  /** Sends CONNECT host:port and reads the proxy's answer (status line and headers). */
+  int connect(String authority) throws IOException {
+    send("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n");
+    String status = line();
+    while (!line().isEmpty()) {
+      // headers
+    }
+    return Integer.parseInt(status.split(" ")[1]);
+  }
+
+  /** TLS over this connection (after a CONNECT): a client for {@code host}, handshake done. */
+  Raw tls(SSLContext ctx, String host) throws IOException {
+    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(socket, host,
+        socket.getPort(), true);
+    SSLParameters p = s.getSSLParameters();
+    p.setEndpointIdentificationAlgorithm("HTTPS");
+    p.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+    s.setSSLParameters(p);
+    s.startHandshake();
+    return new Raw(s);
   }
 
   Raw send(String s) throws IOException {

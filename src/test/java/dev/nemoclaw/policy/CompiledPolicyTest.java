@@ -24,6 +24,23 @@ class CompiledPolicyTest {
     return PolicyFixture.compile(dir, network);
   }
 
+  @Test
+  void inspectsWhenAnAllowRuleInForceAsksForInspection() {
+    assertFalse(policy("allow: [{host: a.example}]\n").inspects());
+    assertTrue(policy("allow: [{host: a.example}, {host: b.example, inspect: true}]\n")
+        .inspects());
+    assertFalse(policy("mode: none\nallow: [{host: b.example, inspect: true}]\n").inspects());
+    CompiledPolicy yaml = policy("allow: [{host: a.example}]\n");
+    dev.nemoclaw.spec.Network network = new dev.nemoclaw.spec.Network(
+        dev.nemoclaw.spec.NetworkMode.PROXY, List.of(), List.of(), List.of(),
+        dev.nemoclaw.spec.UnknownAction.DENY, java.time.Duration.ofSeconds(1));
+    RuleSet added = new RuleSet(List.of(new StoredRule.Allow(2, 0, new dev.nemoclaw.spec.AllowRule(
+        new dev.nemoclaw.spec.HostPattern.Name("c.example"), List.of(443), List.of(), List.of(),
+        List.of(), true))), List.of());
+    assertFalse(yaml.inspects());
+    assertTrue(CompiledPolicy.compile(network, added).inspects(), "a stored revision counts too");
+  }
+
   @Nested
   class DenyWins {
     @Test

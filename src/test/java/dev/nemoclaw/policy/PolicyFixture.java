@@ -14,13 +14,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Compiles the {@code network:} section of an agent.yaml, loaded as strictly as the CLI does. */
-final class PolicyFixture {
+public final class PolicyFixture {
   static final Path PRESETS = Path.of("presets").toAbsolutePath();
 
   private PolicyFixture() {}
 
   /** {@code network} is the body of the {@code network:} key, without indentation. */
-  static CompiledPolicy compile(Path dir, String network) {
+  public static CompiledPolicy compile(Path dir, String network) {
     try {
       Path profiles = Files.createDirectories(dir.resolve("profiles"));
       Files.writeString(profiles.resolve("default.json"), "{}");

@@ -52,6 +52,45 @@ class PlannerTest {
     assertFalse(p.env().get("OPENAI_API_KEY").startsWith("sk-"));
   }
 
+  static final List<String> CA_VARIABLES = List.of("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+      "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "NODE_EXTRA_CA_CERTS");
+
+  @Test
+  void withoutInspectionNoCaVariableAndNoCaMount() throws Exception {
+    SandboxPlan p = Planner.plan(spec("command: [x]\nnetwork:\n  allow: [{host: a.example,"
+        + " inspect: true}]\n"), Planner.Overrides.NONE, Map.of("SSL_CERT_FILE", "/host/ca"));
+    for (String k : CA_VARIABLES) {
+      assertFalse(p.env().containsKey(k), k); // the supervisor adds them, with the CA
+    }
+    assertTrue(p.mounts().stream().noneMatch(m -> m.target().equals(Planner.TLS_DIR)));
+  }
+
+  @Test
+  void withTheSandboxCaItsFilesAreBoundReadOnlyAndTheVariablesNameThem() throws Exception {
+    assertThrows(Planner.PlanException.class, () -> Planner.plan(spec("command: [x]\n"),
+        new Planner.Overrides(Optional.empty(), Optional.empty(), Map.of("SSL_CERT_FILE", "/x")),
+        Map.of()), "-e cannot set a CA variable");
+    SandboxPlan p = Planner.plan(spec("command: [x]\n"),
+        new Planner.Overrides(Optional.empty(), Optional.empty(), Map.of("K", "V")), Map.of());
+    Path tls = dir.resolve("runs/t/tls");
+    SandboxPlan q = Planner.withSandboxCa(p, tls);
+    SandboxPlan.Mount m = q.mounts().getLast();
+    assertEquals(tls, m.source());
+    assertEquals("/run/nemoclaw/tls", m.target());
+    assertFalse(m.writable());
+    assertEquals(p.mounts().size() + 1, q.mounts().size());
+    for (String k : List.of("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+        "GIT_SSL_CAINFO")) {
+      assertEquals("/run/nemoclaw/tls/ca-bundle.pem", q.env().get(k), k);
+    }
+    assertEquals("/run/nemoclaw/tls/ca.pem", q.env().get("NODE_EXTRA_CA_CERTS"));
+    assertEquals("V", q.env().get("K"));
+    assertEquals(p.env().get("HTTPS_PROXY"), q.env().get("HTTPS_PROXY"));
+    assertEquals(List.of(p.name(), p.command(), p.root(), p.tmpfs(), p.resources(),
+        p.security(), p.network()), List.of(q.name(), q.command(), q.root(), q.tmpfs(),
+        q.resources(), q.security(), q.network()));
+  }
+
   @Test
   void noneModeSetsNoProxy() throws Exception {
     SandboxPlan p = Planner.plan(spec("command: [x]\nnetwork: {mode: none}\n"),
