@@ -235,4 +235,43 @@ class InferenceIT {
     assertEquals("main", main.path("name").asText());
     assertTrue(main.path("failures").asLong() >= 1, inf::toString);
   }
+
+  /**
+   * privacy scope egress with the real detectors: a plain-HTTP request body with a card number
+   * reaches an allowed origin masked, and the report counts the finding under that destination.
+   */
+  @Test
+  void egressBodiesAreScreenedToo() throws Exception {
+    int port = provider.baseUrl().getPort();
+    Path spec = work.resolve("inf-egress.yaml");
+    Files.writeString(spec, """
+        apiVersion: nemoclaw.dev/v1
+        name: inf-egress
+        command: [true]
+        network:
+          mode: proxy
+          unknown: deny
+          allow:
+            - {host: 127.0.0.1, ports: [PORT]}
+        privacy:
+          detectors: [credit-card]
+          action: mask
+          scope: [egress]
+        """.replace("PORT", "" + port));
+    Path home = work.resolve("home-egress");
+    Files.createDirectories(home);
+    Path report = home.resolve("report.json");
+    int before = provider.requests().size();
+    Cli.Result r = run(spec, null, home, "--report", report.toString(), "--", "sh", "-c",
+        "curl -sS -o /dev/null --noproxy '' http://127.0.0.1:" + port + "/upload"
+            + " -H 'content-type: text/plain' --data-binary 'pay with 4111 1111 1111 1111 please'");
+    assertEquals(0, r.exit(), r::toString);
+    List<FakeModel.Request> got = provider.requests().subList(before, provider.requests().size());
+    assertEquals(1, got.size(), r::toString);
+    assertEquals("pay with [REDACTED:credit-card] please", got.getFirst().body());
+    JsonNode finding = JSON.readTree(report.toFile()).path("privacy").path("findings").path(0);
+    assertEquals("egress", finding.path("scope").asText(), finding::toString);
+    assertEquals("127.0.0.1:" + port, finding.path("target").asText(), finding::toString);
+    assertEquals("mask", finding.path("action").asText(), finding::toString);
+  }
 }
