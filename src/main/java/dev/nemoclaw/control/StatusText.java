@@ -1,6 +1,8 @@
 package dev.nemoclaw.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +29,15 @@ public final class StatusText {
     });
     long tokens = inference.path("promptTokens").asLong() + inference.path("completionTokens")
         .asLong();
-    String usd = inference.path("usd").decimalValue().setScale(4, RoundingMode.HALF_UP)
-        .stripTrailingZeros().toPlainString();
-    return String.join(", ", parts) + " · " + count(tokens) + " tok $" + usd;
+    return String.join(", ", parts) + " · " + count(tokens) + " tok $"
+        + usd(inference.path("usd").decimalValue());
+  }
+
+  /** Cents from a dollar up ({@code 1.25}); below, two significant digits ({@code 0.0000034}). */
+  public static String usd(BigDecimal usd) {
+    BigDecimal v = usd.compareTo(BigDecimal.ONE) >= 0 ? usd.setScale(2, RoundingMode.HALF_UP)
+        : usd.round(new MathContext(2, RoundingMode.HALF_UP));
+    return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
   }
 
   /** {@code 950}, {@code 1.2k}, {@code 3.4M}. */

@@ -13,13 +13,20 @@ class StatusTextTest {
     var inference = JSON.readTree("""
         {"requests":3,"promptTokens":900,"completionTokens":345,"usd":0.012345,
          "routes":[{"name":"main","state":"closed"},{"name":"backup","state":"open"}]}""");
-    assertEquals("main ok, backup open · 1.2k tok $0.0123", StatusText.models(inference));
+    assertEquals("main ok, backup open · 1.2k tok $0.012", StatusText.models(inference));
   }
 
   @Test
   void noRoutesIsADash() throws Exception {
     assertEquals("-", StatusText.models(JSON.readTree("{\"routes\":[]}")));
     assertEquals("-", StatusText.models(JSON.missingNode()));
+  }
+
+  @Test
+  void dollarsKeepCentsOrTwoSignificantDigits() {
+    assertEquals("1.25", StatusText.usd(new java.math.BigDecimal("1.2468")));
+    assertEquals("0.0000034", StatusText.usd(new java.math.BigDecimal("0.00000341")));
+    assertEquals("0", StatusText.usd(java.math.BigDecimal.ZERO));
   }
 
   @Test
