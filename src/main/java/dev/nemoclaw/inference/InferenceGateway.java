@@ -35,7 +35,7 @@ public final class InferenceGateway implements AutoCloseable {
   private final String token;
   private final HttpServer server;
   private final ExecutorService threads;
-  private final HttpClient http;
+  private volatile HttpClient http;
   private final ModelCalls calls;
 
   private InferenceGateway(GatewayConfig config) throws IOException {
@@ -44,15 +44,32 @@ public final class InferenceGateway implements AutoCloseable {
     new SecureRandom().nextBytes(secret);
     this.token = HexFormat.of().formatHex(secret);
     this.threads = Executors.newVirtualThreadPerTaskExecutor();
-    // never follow redirects: a redirect would carry the key to wherever the provider points
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10))
-        .executor(threads).build();
-    this.calls = new ModelCalls(config, http);
+    this.calls = new ModelCalls(config, this::http);
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
         128);
     server.setExecutor(threads);
     server.createContext("/", this::serve);
+  }
+
+  /**
+   * The client for providers, made on the first model call: building one sets up the JDK's TLS
+   * (~250 ms of a cold JVM), which every proxy-mode run would pay at start, most for nothing.
+   */
+  private HttpClient http() {
+    HttpClient h = http;
+    if (h == null) {
+      synchronized (this) {
+        h = http;
+        if (h == null) {
+          // never follow redirects: a redirect would carry the key to wherever the provider points
+          h = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+              .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10))
+              .executor(threads).build();
+          http = h;
+        }
+      }
+    }
+    return h;
   }
 
   /** Listens on 127.0.0.1 (an ephemeral port) until {@link #close()}. */
@@ -153,7 +170,10 @@ public final class InferenceGateway implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    http.shutdownNow();
+    HttpClient h = http;
+    if (h != null) {
+      h.shutdownNow();
+    }
     threads.shutdownNow();
   }
 

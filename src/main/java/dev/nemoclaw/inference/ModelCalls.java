@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -32,12 +33,12 @@ final class ModelCalls {
   static final String PEER_EXE = "X-Nemoclaw-Peer-Exe";
 
   private final GatewayConfig config;
-  private final HttpClient http;
+  private final Supplier<HttpClient> http;
   private final Map<String, RouteState> routes = new LinkedHashMap<>();
   private final Ledger ledger;
   private final Optional<RateLimiter> rateLimiter;
 
-  ModelCalls(GatewayConfig config, HttpClient http) {
+  ModelCalls(GatewayConfig config, Supplier<HttpClient> http) {
     this.config = config;
     this.http = http;
     config.spec().routes().forEach(r -> routes.put(r.name(), new RouteState(r, config.tuning())));
@@ -240,7 +241,7 @@ final class ModelCalls {
     long start = System.nanoTime();
     HttpResponse<InputStream> resp;
     try {
-      resp = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      resp = http.get().send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpTimeoutException e) {
       return Optional.of(failedCall(ask, r, chosen, 0, start, stream, new Failure.Timeout(r)));
     } catch (IOException e) {
