@@ -48,7 +48,9 @@ static int run(int plan_fd, int status_fd_nr)
 			die_with_error("plan: PROXY_FD %d", plan.proxy_fd);
 		set_cloexec(plan.proxy_fd);
 	}
+	trees_open(&plan);
 	ns_clone_sandbox_init(&plan, plan_fd, &child);
+	trees_close(&plan);
 	return outer_supervise(&plan, plan_fd, &child);
 }
 

@@ -232,12 +232,18 @@ static int reopen(struct build *b, const char *target)
 
 enum bind_kind { BIND_RO, BIND_RW, BIND_DEVICE };
 
-static void bind(struct build *b, int src_fd, const char *source, const char *target, int dir, enum bind_kind kind)
+/* src_fd: a source opened here (bind mount), or with tree set a detached clone the outer init
+ * made (trees.c), moved into place. */
+static void bind(struct build *b, int src_fd, int tree, const char *source, const char *target, int dir,
+		 enum bind_kind kind)
 {
 	char sp[64], tp[64];
 	int tfd = mountpoint(b, target, dir);
+	int rc = tree ? (int)syscall(SYS_move_mount, src_fd, "", tfd, "",
+				     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+		      : mount(fd_path(sp, sizeof sp, src_fd), fd_path(tp, sizeof tp, tfd), NULL, MS_BIND | MS_REC, NULL);
 
-	if (mount(fd_path(sp, sizeof sp, src_fd), fd_path(tp, sizeof tp, tfd), NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (rc < 0)
 		die_with_error("mount %s on %s", source, target);
 	close(tfd);
 	tfd = reopen(b, target);
@@ -325,7 +331,7 @@ static void root_from_host_binds(struct build *b)
 			link[n] = '\0';
 			make_symlink(b, path, link);
 		} else {
-			bind(b, sfd, path, path, S_ISDIR(st.st_mode), BIND_RO);
+			bind(b, sfd, 0, path, path, S_ISDIR(st.st_mode), BIND_RO);
 		}
 		close(sfd);
 	}
@@ -335,11 +341,16 @@ static void root_from_dir(struct build *b)
 {
 	struct stat st;
 	char sp[64];
-	int sfd = open_source(b, b->plan->root_dir, &st);
+	int tree = b->plan->mount_trees && b->plan->root_tree >= 0;
+	int sfd = tree ? b->plan->root_tree : open_source(b, b->plan->root_dir, &st);
 
+	if (tree && fstat(sfd, &st) < 0)
+		die_with_error("stat %s", b->plan->root_dir);
 	if (!S_ISDIR(st.st_mode))
 		die("root %s: not a directory", b->plan->root_dir);
-	if (mount(fd_path(sp, sizeof sp, sfd), NEWROOT, NULL, MS_BIND | MS_REC, NULL) < 0)
+	int rc = tree ? (int)syscall(SYS_move_mount, sfd, "", AT_FDCWD, NEWROOT, MOVE_MOUNT_F_EMPTY_PATH)
+		      : mount(fd_path(sp, sizeof sp, sfd), NEWROOT, NULL, MS_BIND | MS_REC, NULL);
+	if (rc < 0)
 		die_with_error("mount %s on /", b->plan->root_dir);
 	close(sfd);
 	b->newroot_fd = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -401,7 +412,7 @@ static void mount_dev(struct build *b)
 		int sfd = open_source(b, path, &st);
 		if (!S_ISCHR(st.st_mode))
 			die("%s: not a character device on the host", path);
-		bind(b, sfd, path, path, 0, BIND_DEVICE);
+		bind(b, sfd, 0, path, path, 0, BIND_DEVICE);
 		close(sfd);
 	}
 	int tfd = ensure_dir(b, "/dev/pts");
@@ -440,10 +451,13 @@ static void mount_entries(struct build *b)
 		struct stat st;
 		check_path("mount", m->source);
 		check_path("mount", m->target);
-		int sfd = open_source(b, m->source, &st);
+		int tree = b->plan->mount_trees && b->plan->mount_trees[i] >= 0;
+		int sfd = tree ? b->plan->mount_trees[i] : open_source(b, m->source, &st);
+		if (tree && fstat(sfd, &st) < 0)
+			die_with_error("stat %s", m->source);
 		if (S_ISLNK(st.st_mode))
 			die("mount %s: source is a symlink", m->source);
-		bind(b, sfd, m->source, m->target, S_ISDIR(st.st_mode), m->writable ? BIND_RW : BIND_RO);
+		bind(b, sfd, tree, m->source, m->target, S_ISDIR(st.st_mode), m->writable ? BIND_RW : BIND_RO);
 		close(sfd);
 	}
 }

@@ -60,6 +60,10 @@ struct nc_plan {
 	char *root_dir;
 	struct nc_mount *mounts;
 	size_t n_mounts;
+	/* Root runs: detached clones of each MOUNT source and of ROOT_DIR made by the outer init
+	 * (trees.c), -1 where none; mount_trees NULL when there are none at all. */
+	int *mount_trees;
+	int root_tree;
 	struct nc_tmpfs *tmpfs;
 	size_t n_tmpfs;
 	uint8_t landlock;    /* 0 off, 1 best-effort, 2 required */
@@ -107,6 +111,8 @@ void net_setup(const struct nc_plan *plan);
 
 /* mounts.c */
 void mounts_build_root(const struct nc_plan *plan);
+void trees_open(struct nc_plan *plan);
+void trees_close(struct nc_plan *plan);
 
 /* caps.c */
 void caps_drop_all(void);

@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `run` before anything starts: bad specs, --dry-run. */
+/** `run` before anything starts: bad specs, --dry-run; and where mount sources may live. */
 class RunSpecIT {
   @TempDir Path dir;
 
@@ -84,5 +84,35 @@ class RunSpecIT {
     Cli.Result unknown = Cli.run("presets", "show", "nope");
     assertEquals(1, unknown.exit(), unknown::toString);
     assertTrue(unknown.stderr().contains("github"), unknown::toString);
+  }
+
+  /**
+   * As root, a project under a 0700 directory (a checkout in /root) mounts: the outer init clones
+   * the source before the namespaces, where the sandbox's own user could not walk to it. The
+   * clone is as read-only as any other ro mount.
+   */
+  @Test
+  void rootMountsASourceBelowAPrivateDirectory() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        "only root's runs clone sources");
+    Path home = dir.resolve("private");
+    Path project = home.resolve("project");
+    Files.createDirectories(project);
+    Files.writeString(project.resolve("f"), "from the project\n");
+    Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions
+        .fromString("rwx------"));
+    Files.writeString(project.resolve("agent.yaml"), """
+        apiVersion: nemoclaw.dev/v1
+        name: private-mount
+        command: [sh, -c, "cat /sandbox/f; touch /sandbox/g 2>&1 | sed 's/.*: //'"]
+        mounts:
+          - {source: ., target: /sandbox, mode: ro}
+        network: {mode: none}
+        """);
+    Cli.Result r = Cli.run("run", project.resolve("agent.yaml").toString());
+    assertEquals(0, r.exit(), r::toString);
+    assertTrue(r.stdout().startsWith("from the project\n"), r::toString);
+    assertTrue(r.stdout().contains("Read-only file system"), r::toString);
+    assertFalse(Files.exists(project.resolve("g")));
   }
 }
