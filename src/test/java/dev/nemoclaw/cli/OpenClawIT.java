@@ -57,7 +57,7 @@ class OpenClawIT {
     });
     origin.start();
     model = FakeModel.start(0, Optional.empty());
-    Files.writeString(work.resolve("hosts"), TestNet.IP + " allowed.test denied.test\n");
+    Files.writeString(work.resolve("hosts"), TestNet.IP + " allowed.test denied.test asked.test\n");
   }
 
   @AfterAll
@@ -206,5 +206,63 @@ class OpenClawIT {
         + d.path("port").asInt() + " " + d.path("binary").asText()));
     assertEquals(List.of("denied.test:" + port + " /usr/bin/curl"), denied, rep::toString);
     assertEquals(4, rep.path("inference").path("requests").asInt(), rep::toString);
+  }
+
+  /**
+   * The laptop flow, one screen: {@code run --tui} shows OpenClaw's output and, when its exec
+   * tool reaches for a host no rule covers, the held request; {@code o} in the pane lets it
+   * through and OpenClaw gets the page.
+   */
+  @Test
+  void runTuiHoldsAnUnknownHostUntilItIsApprovedInThePane() throws Exception {
+    int port = origin.getAddress().getPort();
+    Path home = work.resolve("home-tui");
+    Path ws = workspace("oc-tui");
+    Path done = work.resolve("tui.exit");
+    int before = model.requests().size();
+    model.script(List.of(
+        Step.toolCall("exec", Map.of("command",
+            "curl -s --max-time 240 http://asked.test:" + port + "/asked", "title", "fetch")),
+        Step.text("Fetched the page.")));
+    Path f = spec("oc-tui", port);
+    String env = "env -u CI NEMOCLAW_SKIP_BUILD=1 NEMOCLAW_HOME=" + home
+        + " JAVA_TOOL_OPTIONS=-Djdk.net.hosts.file=" + work.resolve("hosts")
+        + " OPENCLAW_MODEL_URL=" + model.baseUrl() + " NVIDIA_API_KEY=unused OPENCLAW_TIMEOUT=4m"
+        + " OPENCLAW_WORKSPACE=" + ws + " OPENCLAW_RUNTIME=" + EXAMPLE.resolve("runtime");
+    String cmd = env + " " + Cli.REPO.resolve("nemoclaw") + " run --tui " + f
+        + " -- openclaw agent --local --agent main --session-id tui -m 'fetch asked.test'"
+        + "; echo $? > " + done + "; sleep 120";
+    String sock = work.resolve("tmux.sock").toString();
+    String session = "nc-openclaw-" + ProcessHandle.current().pid();
+    try {
+      assertEquals(0, new ProcessBuilder("tmux", "-S", sock, "new-session", "-d", "-s", session,
+          "-x", "160", "-y", "40", cmd).inheritIO().start().waitFor());
+      waitFor(sock, session, "asked.test", 180);          // held, shown in the pane
+      assertTrue(model.scriptLeft() == 1, "OpenClaw is waiting on its tool call");
+      new ProcessBuilder("tmux", "-S", sock, "send-keys", "-t", session, "o").start().waitFor();
+      waitFor(sock, session, "Fetched the page.", 180);   // OpenClaw's answer, in its pane
+      waitFor(sock, session, "exited 0", 60);
+      new ProcessBuilder("tmux", "-S", sock, "send-keys", "-t", session, "q").start().waitFor();
+      for (int i = 0; i < 300 && !Files.exists(done); i++) {
+        Thread.sleep(100);
+      }
+      assertEquals("0", Files.readString(done).strip());
+    } finally {
+      new ProcessBuilder("tmux", "-S", sock, "kill-server").start().waitFor();
+    }
+    String all = String.join("\n", toolResults(before));
+    assertTrue(all.contains("hello from origin /asked"), "the approved fetch: " + all);
+  }
+
+  static String waitFor(String sock, String session, String text, int seconds) throws Exception {
+    String screen = "";
+    for (int i = 0; i < seconds * 5; i++) {
+      screen = ApprovalsIT.capture(sock, session);
+      if (screen.contains(text)) {
+        return screen;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("never showed " + text + ":\n" + screen);
   }
 }
