@@ -119,9 +119,17 @@ class OpenClawIT {
 
   /** {@code nemoclaw run}, bounded twice: the spec's timeout, and here, in case that failed. */
   static Run run(Path home, Path workspace, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Cli.REPO.resolve("nemoclaw").toString()));
+    return run(null, home, workspace, args);
+  }
+
+  /** {@code prefix}: as {@link Cli#run}; with one the launcher runs from the rootless copy. */
+  static Run run(List<String> prefix, Path home, Path workspace, String... args)
+      throws Exception {
+    Path repo = prefix == null ? Cli.REPO : Cli.rootlessCopy();
+    List<String> cmd = new ArrayList<>(prefix == null ? List.of() : prefix);
+    cmd.add(repo.resolve("nemoclaw").toString());
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(Cli.REPO.toFile());
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo.toFile());
     pb.environment().put("NEMOCLAW_SKIP_BUILD", "1");
     pb.environment().remove("CI");
     pb.environment().putAll(Map.of("NEMOCLAW_HOME", home.toString(),
@@ -206,6 +214,41 @@ class OpenClawIT {
         + d.path("port").asInt() + " " + d.path("binary").asText()));
     assertEquals(List.of("denied.test:" + port + " /usr/bin/curl"), denied, rep::toString);
     assertEquals(4, rep.path("inference").path("requests").asInt(), rep::toString);
+  }
+
+  /**
+   * The same task as an ordinary user (rootless, as on a laptop): the sandbox user is then the
+   * caller, so the workspace belongs to nobody here; the runtime is mounted where it was made.
+   */
+  @Test
+  void oneTaskRootless() throws Exception {
+    Process probe = new ProcessBuilder(List.of("setpriv", "--reuid=65534", "--regid=65534",
+        "--clear-groups", "--", "test", "-r", EXAMPLE.resolve("runtime/bin/node").toString()))
+        .start();
+    assumeTrue(probe.waitFor() == 0, "the runtime under " + EXAMPLE + " is not readable by nobody");
+    int port = origin.getAddress().getPort();
+    Path home = work.resolve("home-rootless");
+    Path ws = work.resolve("rootless-workspace");
+    Files.createDirectories(home);
+    Files.createDirectories(ws);
+    new ProcessBuilder("chown", "65534:65534", home.toString(), ws.toString()).start().waitFor();
+    new ProcessBuilder("chmod", "-R", "a+rX", work.toString()).start().waitFor();
+    Path report = home.resolve("report.json");
+    int before = model.requests().size();
+    model.script(List.of(
+        Step.toolCall("exec", Map.of("command",
+            "curl -s http://denied.test:" + port + "/denied", "title", "fetch denied")),
+        Step.text("Done as nobody.")));
+    Run r = run(Cli.ROOTLESS, home, ws, "run", "--ci", "--report", report.toString(),
+        spec("oc-rootless", port).toString(), "--", "openclaw", "agent", "--local", "--agent",
+        "main", "--session-id", "ci", "-m", "One check");
+    assertEquals(0, r.exit(), r::toString);
+    assertTrue(r.stdout().contains("Done as nobody."), r::toString);
+    String all = String.join("\n", toolResults(before));
+    assertTrue(all.contains("policy_denied"), all);
+    JsonNode rep = JSON.readTree(report.toFile());
+    assertEquals("denied.test", rep.path("denied").path(0).path("host").asText(), rep::toString);
+    assertTrue(Files.exists(ws.resolve(".openclaw")), "OpenClaw's state is in the workspace");
   }
 
   /**
