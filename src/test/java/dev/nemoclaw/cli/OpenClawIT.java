@@ -134,9 +134,15 @@ class OpenClawIT {
     pb.environment().remove("CI");
     pb.environment().putAll(Map.of("NEMOCLAW_HOME", home.toString(),
         "JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + work.resolve("hosts"),
-        "OPENCLAW_MODEL_URL", model.baseUrl().toString(), "NVIDIA_API_KEY", "unused-by-the-fake",
+        "OPENCLAW_MODEL_URL", model.baseUrl().toString(),
         "OPENCLAW_TIMEOUT", "4m", "OPENCLAW_WORKSPACE", workspace.toString(),
         "OPENCLAW_RUNTIME", EXAMPLE.resolve("runtime").toString()));
+    // root's runs have a key for the route main; the rootless one has none, so the example's
+    // keyless fallback serves it, as it does for a local model server
+    pb.environment().remove("NVIDIA_API_KEY");
+    if (prefix == null) {
+      pb.environment().put("NVIDIA_API_KEY", "unused-by-the-fake");
+    }
     Path out = Files.createTempFile(work, "out", ".txt");
     Path err = Files.createTempFile(work, "err", ".txt");
     Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile())
@@ -217,8 +223,9 @@ class OpenClawIT {
   }
 
   /**
-   * The same task as an ordinary user (rootless, as on a laptop): the sandbox user is then the
-   * caller, so the workspace belongs to nobody here; the runtime is mounted where it was made.
+   * A task as an ordinary user (rootless, as on a laptop) and without a key: the sandbox user is
+   * then the caller, so the workspace belongs to nobody here; the runtime is mounted where it was
+   * made; the route main has no key and its keyless fallback answers.
    */
   @Test
   void oneTaskRootless() throws Exception {
@@ -249,6 +256,10 @@ class OpenClawIT {
     JsonNode rep = JSON.readTree(report.toFile());
     assertEquals("denied.test", rep.path("denied").path(0).path("host").asText(), rep::toString);
     assertTrue(Files.exists(ws.resolve(".openclaw")), "OpenClaw's state is in the workspace");
+    assertTrue(r.stderr().contains("NVIDIA_API_KEY"), "the missing key is said: " + r);
+    JsonNode keyless = rep.path("inference").path("routes").path(1);
+    assertEquals("keyless", keyless.path("name").asText(), rep::toString);
+    assertEquals(2, keyless.path("calls").asInt(), rep::toString);
   }
 
   /**
