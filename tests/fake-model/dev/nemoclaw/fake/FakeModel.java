@@ -252,7 +252,7 @@ public final class FakeModel implements AutoCloseable {
         case "/v1/chat/completions" -> {
           Step step = script.poll();
           if (step != null && step.tool().isPresent()) {
-            toolCall(ex, model, step, stream, u, b);
+            toolCall(ex, req, model, step, stream, u, b);
           } else {
             chat(ex, req, model, step != null ? step.answer() : answer, stream, u, b);
           }
@@ -280,8 +280,15 @@ public final class FakeModel implements AutoCloseable {
       behaviour = Behaviour.fromJson(body.isBlank() ? Map.of() : (Map<?, ?>) parse(body));
       send(ex, 200, obj("ok", true));
     } else if (path.equals("/_fake/script") && ex.getRequestMethod().equals("POST")) {
-      script(parseScript(body));
-      send(ex, 200, obj("ok", true, "steps", script.size()));
+      List<Step> steps;
+      try {
+        steps = parseScript(body);
+      } catch (RuntimeException e) {
+        send(ex, 400, error("fake: " + e.getMessage(), "invalid_request_error"));
+        return;
+      }
+      script(steps);
+      send(ex, 200, obj("ok", true, "steps", steps.size()));
     } else {
       send(ex, 404, error("fake: GET /_fake/requests, POST /_fake/behaviour or /_fake/script",
           "not_found"));
@@ -289,8 +296,11 @@ public final class FakeModel implements AutoCloseable {
   }
 
   static List<Step> parseScript(String body) {
+    if (!(parse(body) instanceof List<?> list)) {
+      throw new IllegalArgumentException("a script is a JSON list of steps");
+    }
     List<Step> steps = new ArrayList<>();
-    for (Object o : (List<?>) parse(body)) {
+    for (Object o : list) {
       steps.add(Step.fromJson(o));
     }
     return steps;
@@ -337,8 +347,8 @@ public final class FakeModel implements AutoCloseable {
   }
 
   /** A step's tool call, as OpenAI sends it: in one message, or streamed name then arguments. */
-  private void toolCall(HttpExchange ex, String model, Step step, boolean stream, Usage u,
-      Behaviour b) throws IOException {
+  private void toolCall(HttpExchange ex, Map<?, ?> req, String model, Step step, boolean stream,
+      Usage u, Behaviour b) throws IOException {
     String id = "call_fake_" + requests.size();
     String args = json(step.arguments());
     Map<String, Object> usage = obj("prompt_tokens", u.prompt(), "completion_tokens", 10,
@@ -363,7 +373,8 @@ public final class FakeModel implements AutoCloseable {
     events.add(chatChunk(model, obj("tool_calls", List.of(obj("index", 0, "function",
         obj("arguments", args)))), null));
     events.add(chatChunk(model, obj(), "tool_calls"));
-    if (b.usage()) {
+    if (b.usage() && req.get("stream_options") instanceof Map<?, ?> so
+        && Boolean.TRUE.equals(so.get("include_usage"))) {
       events.add("data: " + json(obj("id", "chatcmpl-fake", "object", "chat.completion.chunk",
           "created", 0, "model", model, "choices", List.of(), "usage", usage)) + "\n\n");
     }
