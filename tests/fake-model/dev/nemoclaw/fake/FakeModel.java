@@ -32,6 +32,12 @@ import java.util.concurrent.Executors;
  * {@code {"delayMs":3000}} (before the response headers), {@code {"chunkDelayMs":200}} (between
  * stream events), {@code {"usage":false}}, {@code {"answer":"text"}} or {@code {}} (reset) changes
  * how it answers from then on.
+ *
+ * <p><b>Scripted turns</b> ({@code POST /_fake/script}, {@code --script FILE} or {@link #script}):
+ * a list of steps, each answering one chat completion in order; a step is
+ * {@code {"tool":"exec","arguments":{"command":"..."}}} (an OpenAI tool call, {@code finish_reason}
+ * {@code tool_calls}) or {@code {"answer":"text"}}. Once the script is used up, answers are normal
+ * again. That is how an agent such as OpenClaw is made to run commands a test chose.
  */
 public final class FakeModel implements AutoCloseable {
 
@@ -94,6 +100,31 @@ public final class FakeModel implements AutoCloseable {
   private final Optional<String> key;
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private volatile Behaviour behaviour;
+  private final java.util.Deque<Step> script = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+  /** One scripted answer: a tool call (name and JSON arguments) or a text. */
+  public record Step(Optional<String> tool, Map<String, Object> arguments, String answer) {
+    public static Step toolCall(String tool, Map<String, Object> arguments) {
+      return new Step(Optional.of(tool), arguments, "");
+    }
+
+    public static Step text(String answer) {
+      return new Step(Optional.empty(), Map.of(), answer);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Step fromJson(Object o) {
+      if (o instanceof Map<?, ?> m && m.get("tool") instanceof String t) {
+        return toolCall(t, m.get("arguments") instanceof Map<?, ?> a
+            ? (Map<String, Object>) a : Map.of());
+      }
+      if (o instanceof Map<?, ?> m && m.get("answer") instanceof String a) {
+        return text(a);
+      }
+      throw new IllegalArgumentException("a step is {\"tool\":NAME,\"arguments\":{...}} or "
+          + "{\"answer\":TEXT}, not " + json(o));
+    }
+  }
 
   private FakeModel(HttpServer server, Optional<String> key, Behaviour behaviour) {
     this.server = server;
@@ -133,6 +164,17 @@ public final class FakeModel implements AutoCloseable {
     behaviour = b;
   }
 
+  /** Replaces the script: the next chat completions answer with these steps, in order. */
+  public void script(List<Step> steps) {
+    script.clear();
+    script.addAll(steps);
+  }
+
+  /** Steps not yet used. */
+  public int scriptLeft() {
+    return script.size();
+  }
+
   @Override
   public void close() {
     server.stop(0);
@@ -142,6 +184,7 @@ public final class FakeModel implements AutoCloseable {
     int port = 0;
     Optional<String> key = Optional.empty();
     Behaviour b = Behaviour.NORMAL;
+    String steps = null;
     for (int i = 0; i + 1 < args.length; i += 2) {
       String v = args[i + 1];
       switch (args[i]) {
@@ -150,14 +193,18 @@ public final class FakeModel implements AutoCloseable {
         case "--fail-status" -> b = b.withStatus(Integer.parseInt(v));
         case "--delay-ms" -> b = b.withDelayMs(Long.parseLong(v));
         case "--chunk-delay-ms" -> b = b.withChunkDelayMs(Long.parseLong(v));
+        case "--script" -> steps = java.nio.file.Files.readString(java.nio.file.Path.of(v));
         default -> {
           System.err.println("usage: FakeModel [--port N] [--key K] [--fail-status S] "
-              + "[--delay-ms N] [--chunk-delay-ms N]");
+              + "[--delay-ms N] [--chunk-delay-ms N] [--script FILE.json]");
           System.exit(2);
         }
       }
     }
     FakeModel f = start(port, key, b);
+    if (steps != null) {
+      f.script(parseScript(steps));
+    }
     System.out.println("listening on http://127.0.0.1:" + f.port());
     System.out.flush();
     new CountDownLatch(1).await();
@@ -202,7 +249,14 @@ public final class FakeModel implements AutoCloseable {
       boolean stream = Boolean.TRUE.equals(req.get("stream"));
       Usage u = new Usage(Math.max(1, (promptChars(req) + 3) / 4), words(answer).size());
       switch (path) {
-        case "/v1/chat/completions" -> chat(ex, req, model, answer, stream, u, b);
+        case "/v1/chat/completions" -> {
+          Step step = script.poll();
+          if (step != null && step.tool().isPresent()) {
+            toolCall(ex, req, model, step, stream, u, b);
+          } else {
+            chat(ex, req, model, step != null ? step.answer() : answer, stream, u, b);
+          }
+        }
         case "/v1/completions" -> completions(ex, req, model, answer, stream, u, b);
         case "/v1/responses" -> responses(ex, model, answer, stream, u, b);
         case "/v1/messages" -> messages(ex, model, answer, stream, u, b);
@@ -225,9 +279,31 @@ public final class FakeModel implements AutoCloseable {
     } else if (path.equals("/_fake/behaviour") && ex.getRequestMethod().equals("POST")) {
       behaviour = Behaviour.fromJson(body.isBlank() ? Map.of() : (Map<?, ?>) parse(body));
       send(ex, 200, obj("ok", true));
+    } else if (path.equals("/_fake/script") && ex.getRequestMethod().equals("POST")) {
+      List<Step> steps;
+      try {
+        steps = parseScript(body);
+      } catch (RuntimeException e) {
+        send(ex, 400, error("fake: " + e.getMessage(), "invalid_request_error"));
+        return;
+      }
+      script(steps);
+      send(ex, 200, obj("ok", true, "steps", steps.size()));
     } else {
-      send(ex, 404, error("fake: GET /_fake/requests or POST /_fake/behaviour", "not_found"));
+      send(ex, 404, error("fake: GET /_fake/requests, POST /_fake/behaviour or /_fake/script",
+          "not_found"));
     }
+  }
+
+  static List<Step> parseScript(String body) {
+    if (!(parse(body) instanceof List<?> list)) {
+      throw new IllegalArgumentException("a script is a JSON list of steps");
+    }
+    List<Step> steps = new ArrayList<>();
+    for (Object o : list) {
+      steps.add(Step.fromJson(o));
+    }
+    return steps;
   }
 
   private boolean authorized(HttpExchange ex, String path) {
@@ -261,6 +337,42 @@ public final class FakeModel implements AutoCloseable {
       events.add(chatChunk(model, obj("content", w), null));
     }
     events.add(chatChunk(model, obj(), "stop"));
+    if (b.usage() && req.get("stream_options") instanceof Map<?, ?> so
+        && Boolean.TRUE.equals(so.get("include_usage"))) {
+      events.add("data: " + json(obj("id", "chatcmpl-fake", "object", "chat.completion.chunk",
+          "created", 0, "model", model, "choices", List.of(), "usage", usage)) + "\n\n");
+    }
+    events.add("data: [DONE]\n\n");
+    sse(ex, events, b);
+  }
+
+  /** A step's tool call, as OpenAI sends it: in one message, or streamed name then arguments. */
+  private void toolCall(HttpExchange ex, Map<?, ?> req, String model, Step step, boolean stream,
+      Usage u, Behaviour b) throws IOException {
+    String id = "call_fake_" + requests.size();
+    String args = json(step.arguments());
+    Map<String, Object> usage = obj("prompt_tokens", u.prompt(), "completion_tokens", 10,
+        "total_tokens", u.prompt() + 10);
+    if (!stream) {
+      Map<String, Object> message = obj("role", "assistant", "content", null, "tool_calls",
+          List.of(obj("id", id, "type", "function", "function", obj("name", step.tool().get(),
+              "arguments", args))));
+      Map<String, Object> r = obj("id", "chatcmpl-fake", "object", "chat.completion", "created", 0,
+          "model", model, "choices", List.of(obj("index", 0, "message", message, "finish_reason",
+              "tool_calls")));
+      if (b.usage()) {
+        r.put("usage", usage);
+      }
+      send(ex, 200, r);
+      return;
+    }
+    List<String> events = new ArrayList<>();
+    events.add(chatChunk(model, obj("role", "assistant", "content", null, "tool_calls",
+        List.of(obj("index", 0, "id", id, "type", "function", "function", obj("name",
+            step.tool().get(), "arguments", "")))), null));
+    events.add(chatChunk(model, obj("tool_calls", List.of(obj("index", 0, "function",
+        obj("arguments", args)))), null));
+    events.add(chatChunk(model, obj(), "tool_calls"));
     if (b.usage() && req.get("stream_options") instanceof Map<?, ?> so
         && Boolean.TRUE.equals(so.get("include_usage"))) {
       events.add("data: " + json(obj("id", "chatcmpl-fake", "object", "chat.completion.chunk",
@@ -432,7 +544,9 @@ public final class FakeModel implements AutoCloseable {
     if (items instanceof List<?> l) {
       for (int i = l.size() - 1; i >= 0; i--) {
         if (l.get(i) instanceof Map<?, ?> m) {
-          if ("user".equals(m.get("role"))) {
+          // OpenClaw appends its own context as a last user message: answer the person instead
+          if ("user".equals(m.get("role"))
+              && !text(m.get("content")).startsWith("<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>")) {
             return text(m.get("content"));
           }
         } else {

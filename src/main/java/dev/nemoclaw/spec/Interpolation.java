@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
 /**
  * Docker-compose style {@code ${VAR}}, {@code ${VAR:-default}} (unset or empty),
  * {@code ${VAR-default}} (unset only), {@code ${VAR:?message}} / {@code ${VAR?message}} (required)
- * and {@code $$} for a literal {@code $}. A {@code $} followed by anything else stays as it is, so
+ * and {@code $$} for a literal {@code $}. A default may itself hold references, as compose allows
+ * ({@code ${RUNTIME:-${HOME}/.cache/x}}). A {@code $} followed by anything else stays as it is, so
  * regular expressions such as {@code ^a$} need no escaping.
  */
 final class Interpolation {
@@ -36,7 +37,7 @@ final class Interpolation {
         out.append('$');
         i += 2;
       } else if (text.charAt(i + 1) == '{') {
-        int end = text.indexOf('}', i + 2);
+        int end = closing(text, i + 2);
         if (end < 0) {
           throw new Failure("unterminated '${' at offset " + i + "; write '$$' for a literal '$'");
         }
@@ -48,6 +49,26 @@ final class Interpolation {
       }
     }
     return out.toString();
+  }
+
+  /** The index of the '}' that closes a '${' whose body starts at {@code from}, or -1. */
+  private static int closing(String text, int from) {
+    int depth = 0;
+    for (int j = from; j < text.length(); j++) {
+      char c = text.charAt(j);
+      if (c == '$' && j + 1 < text.length() && text.charAt(j + 1) == '$') {
+        j++;
+      } else if (c == '$' && j + 1 < text.length() && text.charAt(j + 1) == '{') {
+        depth++;
+        j++;
+      } else if (c == '}') {
+        if (depth == 0) {
+          return j;
+        }
+        depth--;
+      }
+    }
+    return -1;
   }
 
   private static String expand(String body, Map<String, String> env) throws Failure {
@@ -73,7 +94,7 @@ final class Interpolation {
       return value;
     }
     if (mod.startsWith("-")) {
-      return missing ? mod.substring(1) : value;
+      return missing ? apply(mod.substring(1), env) : value;
     }
     if (mod.startsWith("?")) {
       if (missing) {

@@ -40,9 +40,13 @@ final class Cli {
       Files.createDirectories(copy.resolve("scripts"));
       sh("cp", "-a", REPO.resolve("nemoclaw").toString(), copy.toString());
       sh("cp", "-a", REPO.resolve("scripts/find-java.sh").toString(), copy.resolve("scripts").toString());
-      for (String d : List.of("profiles", "presets", "examples")) {
+      for (String d : List.of("profiles", "presets")) {
         sh("cp", "-a", REPO.resolve(d).toString(), copy.toString());
       }
+      // not the OpenClaw runtime (650 MB) nor its workspace: OpenClawIT mounts them in place
+      sh("sh", "-c", "tar -C \"$0\" -cf - --exclude=examples/openclaw/runtime"
+          + " --exclude='examples/openclaw/runtime.partial.*' --exclude=examples/openclaw/workspace"
+          + " examples | tar -C \"$1\" -xf -", REPO.toString(), copy.toString());
       for (String t : List.of("nemoclaw.jar", "lib", "native", "escape")) {
         sh("cp", "-a", REPO.resolve("target").resolve(t).toString(), copy.resolve("target").toString());
       }

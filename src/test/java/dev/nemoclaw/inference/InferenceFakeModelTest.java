@@ -3,6 +3,8 @@ package dev.nemoclaw.inference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nemoclaw.fake.FakeModel;
+import dev.nemoclaw.fake.FakeModel.Step;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -12,6 +14,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +56,45 @@ class InferenceFakeModelTest {
     } finally {
       p.destroy();
       p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Scripted turns: each chat completion takes the next step — a tool call as OpenAI sends it
+   * (whole, or streamed as name then arguments) or a text — then answers are normal again.
+   */
+  @Test
+  void aScriptAnswersWithToolCallsThenTextThenAsBefore() throws Exception {
+    try (FakeModel f = FakeModel.start(0, Optional.empty());
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .build()) {
+      f.script(List.of(Step.toolCall("exec", Map.of("command", "curl -s https://x.test")),
+          Step.toolCall("exec", Map.of("command", "id")), Step.text("all done")));
+      HttpRequest.Builder chat = HttpRequest.newBuilder(f.baseUrl().resolve("/v1/chat/completions"))
+          .timeout(Duration.ofSeconds(10));
+      String first = client.send(chat.POST(HttpRequest.BodyPublishers.ofString(
+          Rig.chat("m", "go"))).build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(first.contains("\"finish_reason\":\"tool_calls\""), first);
+      assertTrue(first.contains("\"name\":\"exec\",\"arguments\":"
+          + "\"{\\\"command\\\":\\\"curl -s https://x.test\\\"}\""), first);
+      String streamed = client.send(chat.POST(HttpRequest.BodyPublishers.ofString(
+          "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}"))
+          .build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(streamed.contains("\"tool_calls\":[{\"index\":0,\"id\":"), streamed);
+      assertTrue(streamed.contains("\"arguments\":\"{\\\"command\\\":\\\"id\\\"}\""), streamed);
+      assertTrue(streamed.contains("\"finish_reason\":\"tool_calls\""), streamed);
+      assertTrue(streamed.endsWith("data: [DONE]\n\n"), streamed);
+      String third = client.send(chat.POST(HttpRequest.BodyPublishers.ofString(
+          Rig.chat("m", "go"))).build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(third.contains("\"content\":\"all done\""), third);
+      assertEquals(0, f.scriptLeft());
+      String after = client.send(chat.POST(HttpRequest.BodyPublishers.ofString(
+          Rig.chat("m", "again"))).build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(after.contains("fake answer to: again"), after);
+      HttpResponse<String> bad = client.send(HttpRequest.newBuilder(
+          f.baseUrl().resolve("/_fake/script")).POST(HttpRequest.BodyPublishers.ofString(
+              "[{\"tool\":1}]")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, bad.statusCode(), bad.body());
     }
   }
 }

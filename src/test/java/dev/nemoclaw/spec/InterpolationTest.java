@@ -25,6 +25,9 @@ class InterpolationTest {
     assertEquals("$A", apply("$$A"));
     assertEquals("${A}", apply("$${A}"));
     assertEquals("cost $5 ^a$", apply("cost $5 ^a$"));
+    assertEquals("1/x", apply("${B:-${A}/x}"));           // a default with a reference, as compose
+    assertEquals("1", apply("${A:-${B}}"));               // not expanded when not needed
+    assertEquals("d/$", apply("${B:-${EMPTY:-d}/$$}"));
   }
 
   @Test

@@ -40,8 +40,9 @@ class PresetsTest {
     assertTrue(hosts("openai").contains("api.openai.com"));
     assertTrue(hosts("anthropic").contains("api.anthropic.com"));
     assertTrue(hosts("nvidia").contains("integrate.api.nvidia.com"));
-    assertTrue(hosts("openclaw").containsAll(List.of("registry.npmjs.org",
-        "raw.githubusercontent.com", "codeload.github.com", "docs.openclaw.ai")));
+    // what OpenClaw was observed to reach for plugins and skills, and nothing else
+    assertEquals(java.util.Set.of("clawhub.ai", "codeload.github.com", "registry.npmjs.org",
+        "github.com"), java.util.Set.copyOf(hosts("openclaw")));
     assertTrue(hosts("jira").contains("*.atlassian.net"));
     assertTrue(hosts("docker").containsAll(List.of("registry-1.docker.io", "auth.docker.io",
         "production.cloudflare.docker.com")));
