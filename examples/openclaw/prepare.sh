@@ -4,9 +4,8 @@
 #
 #   ${OPENCLAW_RUNTIME:-examples/openclaw/runtime}     (git ignores it)
 #
-# next to agent.yaml, which mounts it from there: the sandbox init opens mount sources without
-# root's powers, so a cache under a private home (/root is 0700) could not be mounted by root's
-# runs; the checkout is readable, as the example's other mounts need it to be.
+# next to agent.yaml, which mounts it from there (one runtime per checkout, found without
+# configuration).
 #
 # Idempotent: a complete runtime is left as it is (a second run takes a second). Needs only npm
 # and the npm registry. Package install scripts are NOT run on this host (--ignore-scripts):

@@ -151,7 +151,7 @@ final class SpecBinder {
       b.require(m, f, "source", "./workspace");
       b.require(m, f, "target", "/sandbox");
       Optional<Path> source = b.field(m, f, "source", raw -> b.resolve(noDotDot(raw)));
-      source.ifPresent(p -> mountSourceProblem(p).ifPresent(problem ->
+      source.ifPresent(p -> mountSourceProblem(p, b.baseDir).ifPresent(problem ->
           b.error(Bind.get(m, "source").orElseThrow(), Bind.path(f, "source"), problem)));
       Optional<String> target = b.field(m, f, "target", SpecBinder::target);
       MountMode mode = b.enumField(m, f, "mode", MountMode.class).orElse(Defaults.MOUNT_MODE);
@@ -171,13 +171,16 @@ final class SpecBinder {
    * A bind source must be what it says: a symlink, or a path through one, could be swapped to
    * point anywhere on the host between this check and the mount.
    */
-  private static Optional<String> mountSourceProblem(Path p) {
+  private static Optional<String> mountSourceProblem(Path p, Path specDir) {
     if (Files.isSymbolicLink(p)) {
       return Optional.of(p + " is a symlink; name the real path it points to");
     }
     if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-      return Optional.of(p + " does not exist; create it or fix the path (relative paths start "
-          + "at the agent.yaml's directory)");
+      // an agent that comes with a prepare.sh (examples/openclaw) makes what it mounts there
+      Path prepare = specDir.resolve("prepare.sh");
+      return Optional.of(p + " does not exist; " + (Files.isExecutable(prepare)
+          ? "run " + prepare + " first (it makes what this agent mounts), or fix the path"
+          : "create it or fix the path (relative paths start at the agent.yaml's directory)"));
     }
     try {
       Path real = p.toRealPath();

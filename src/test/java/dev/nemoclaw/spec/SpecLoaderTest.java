@@ -257,7 +257,13 @@ class SpecLoaderTest {
   void mounts() throws Exception {
     Files.createDirectories(tmp.resolve("ws"));
     fx.single(HEAD + "mounts: [{source: ./nope, target: /a}]\n", 4, 19, "mounts[0].source",
-        "does not exist");
+        "does not exist; create it");
+    // an agent shipped with a prepare.sh (examples/openclaw): the error names it
+    Path prepare = Files.writeString(tmp.resolve("prepare.sh"), "#!/bin/sh\n");
+    prepare.toFile().setExecutable(true);
+    fx.single(HEAD + "mounts: [{source: ./nope, target: /a}]\n", 4, 19, "mounts[0].source",
+        "does not exist; run " + prepare + " first");
+    Files.delete(prepare);
     fx.single(HEAD + "mounts: [{source: ./ws, target: a}]\n", 4, 33, "mounts[0].target",
         "absolute");
     fx.single(HEAD + "mounts: [{source: ./ws, target: /a/../etc}]\n", 4, 33, "mounts[0].target",
