@@ -178,7 +178,7 @@ final class SpecBinder {
     if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
       // an agent that comes with a prepare.sh (examples/openclaw) makes what it mounts there
       Path prepare = specDir.resolve("prepare.sh");
-      return Optional.of(p + " does not exist; " + (Files.isExecutable(prepare)
+      return Optional.of(p + " does not exist; " + (Files.isRegularFile(prepare)
           ? "run " + prepare + " first (it makes what this agent mounts), or fix the path"
           : "create it or fix the path (relative paths start at the agent.yaml's directory)"));
     }

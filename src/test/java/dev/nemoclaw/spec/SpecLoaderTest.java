@@ -260,7 +260,6 @@ class SpecLoaderTest {
         "does not exist; create it");
     // an agent shipped with a prepare.sh (examples/openclaw): the error names it
     Path prepare = Files.writeString(tmp.resolve("prepare.sh"), "#!/bin/sh\n");
-    prepare.toFile().setExecutable(true);
     fx.single(HEAD + "mounts: [{source: ./nope, target: /a}]\n", 4, 19, "mounts[0].source",
         "does not exist; run " + prepare + " first");
     Files.delete(prepare);
