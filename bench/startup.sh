@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start-up benchmark: `nemoclaw run` of `true`, the sandbox init alone, bubblewrap and docker,
+# Start-up benchmark: `nemoclaw run` of `true` (network none, and proxy: the default, with the
+# egress proxy, policy.local and inference.local), the sandbox init alone, bubblewrap and docker,
 # measured in the same run with hyperfine; prints a markdown table of medians and ratios.
 # Usage: bench/startup.sh [RUNS]   (needs: hyperfine, bwrap; docker if an engine is running)
 set -euo pipefail
@@ -17,6 +18,12 @@ name: bench-true
 command: ["true"]
 network: {mode: none}
 YAML
+cat >"$OUT/proxy.yaml" <<YAML
+apiVersion: nemoclaw.dev/v1
+name: bench-proxy
+command: ["true"]
+network: {mode: proxy, unknown: deny}
+YAML
 "$ROOT/nemoclaw" --version >/dev/null   # build if needed, outside the timing
 INIT="$ROOT/target/native/nemoclaw-init"
 # The init alone: the same plan nemoclaw would send (host root binds, default seccomp, Landlock
@@ -30,6 +37,7 @@ cc -O2 -o "$OUT/run-init" "$ROOT/bench/run-init.c"
 
 cmds=(
   "nemoclaw run" "$ROOT/nemoclaw run $OUT/true.yaml"
+  "nemoclaw run, network proxy" "$ROOT/nemoclaw run $OUT/proxy.yaml"
   "nemoclaw --version" "$ROOT/nemoclaw --version"
   "nemoclaw-init alone" "$OUT/run-init $INIT $OUT/plan.bin"
   "nemoclaw-init, no seccomp" "$OUT/run-init $INIT $OUT/plan-noseccomp.bin"
