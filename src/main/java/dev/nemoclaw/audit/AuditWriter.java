@@ -127,6 +127,8 @@ public final class AuditWriter implements AutoCloseable {
     FileLock lock;
     try {
       lock = lc.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException inThisJvm) {
+      lock = null;
     } catch (IOException e) {
       lc.close();
       throw e;
@@ -134,7 +136,7 @@ public final class AuditWriter implements AutoCloseable {
     if (lock == null) {
       lc.close();
       throw new IOException("another process is writing the audit log " + dir
-          + " (a run of sandbox " + log.name() + " is still going)");
+          + " (a run of sandbox " + log.name() + " is still going); stop it first");
     }
     AuditWriter w = new AuditWriter(log, key, options, lc, lock);
     try {
