@@ -34,9 +34,13 @@ public sealed interface AuditEvent {
     public int classUid() { return 4002; }
   }
 
-  /** One call through {@code inference.local}: route, tokens, cost. OCSF 6003 API Activity. */
+  /**
+   * One call through {@code inference.local}: route, tokens, cost. {@code error} is the gateway's
+   * error code when it answered the agent itself (budget_exhausted, rate_limited, …), else empty.
+   * OCSF 6003 API Activity.
+   */
   record Inference(Instant time, String route, String provider, String model, int status,
-      long inputTokens, long outputTokens, double usd) implements AuditEvent {
+      long inputTokens, long outputTokens, double usd, String error) implements AuditEvent {
     public int classUid() { return 6003; }
   }
 

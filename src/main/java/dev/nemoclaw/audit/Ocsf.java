@@ -84,6 +84,9 @@ final class Ocsf {
         g.writeNumberField("input_tokens", i.inputTokens());
         g.writeNumberField("output_tokens", i.outputTokens());
         g.writeNumberField("usd", i.usd());
+        if (!i.error().isEmpty()) {
+          g.writeStringField("error", i.error());
+        }
         g.writeEndObject();
       }
       case ProcessStart p -> {

@@ -32,6 +32,7 @@ final class EgressSession implements AutoCloseable {
   private final EventLog log;
   private final PrintStream messages;
   private final Consumer<String> also;
+  private final Consumer<EgressEvent> audit;
   private final PrivacyFindings findings;
 
   /**
@@ -43,8 +44,9 @@ final class EgressSession implements AutoCloseable {
    */
   EgressSession(EgressPolicy policy, UnknownHandler unknown, Path logFile, PrintStream messages,
       Consumer<String> also, List<InternalService> internal, Optional<SandboxTls> tls,
-      PrivacyGuard privacy, PrivacyFindings findings) {
+      PrivacyGuard privacy, PrivacyFindings findings, Consumer<EgressEvent> audit) {
     this.log = EventLog.open(logFile, "egress", messages);
+    this.audit = audit;
     this.messages = messages;
     this.also = also;
     this.findings = findings;
@@ -67,6 +69,7 @@ final class EgressSession implements AutoCloseable {
   }
 
   private void onEvent(EgressEvent e) {
+    audit.accept(e);
     denials.accept(e);
     String line = e.toJsonLine(); // once, for the log and the control socket alike
     also.accept(line);

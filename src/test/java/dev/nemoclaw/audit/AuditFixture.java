@@ -30,7 +30,7 @@ final class AuditFixture {
       case 0 -> new AuditEvent.Network(t, Decision.ALLOWED, "api.github.com", 443, "/usr/bin/curl", "rule allow-github");
       case 1 -> new AuditEvent.Http(t, Decision.DENIED, "example.com", 80, "POST", "/upload/" + i,
           "/usr/bin/python3", Optional.empty(), "no rule matches");
-      case 2 -> new AuditEvent.Inference(t, "default", "openai", "gpt-4o-mini", 200, 120, 30, 0.000021);
+      case 2 -> new AuditEvent.Inference(t, "default", "openai", "gpt-4o-mini", 200, 120, 30, 0.000021, "");
       case 3 -> new AuditEvent.ProcessStart(t, 4242, List.of("bash", "-c", "echo \"hi\" | tr a b"));
       case 4 -> new AuditEvent.ProcessExit(t, 4242, 137, Optional.of(9), true, 512L << 20, 1.5, 12);
       case 5 -> new AuditEvent.Approval(t, "req-" + i, "egress", "pypi.org:443", true, "session", "alice", "term");
