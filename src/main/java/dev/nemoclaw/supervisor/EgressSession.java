@@ -22,8 +22,8 @@ import java.util.function.Consumer;
 
 /**
  * The egress side of one run: the proxy the sandbox's bridge hands connections to, a log of every
- * decision (one JSON line each in {@code runs/NAME/egress.jsonl} under the state dir, until the
- * audit log takes over), a one-line notice per refusal on the run's messages, and the refusals for
+ * decision (one JSON line each in {@code runs/NAME/egress.jsonl} under the state dir, and each
+ * to the audit log through {@link AuditTrail}), a one-line notice per refusal on the run's messages, and the refusals for
  * {@code --report}.
  */
 final class EgressSession implements AutoCloseable {
