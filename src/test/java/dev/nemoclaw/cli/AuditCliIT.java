@@ -12,6 +12,7 @@ import dev.nemoclaw.audit.HostKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,44 @@ class AuditCliIT {
     Cli.Result missing = run("audit", "export", "nope", "--format", "cef");
     assertEquals(1, missing.exit(), missing::toString);
     assertTrue(missing.stderr().contains("no audit log for nope"), missing::toString);
+  }
+
+  /**
+   * Issue 8's acceptance: a real run of examples/curl-allowlist lands in its audit log (start,
+   * the allowed and the denied request, the end), the report names the log and its head, verify
+   * says OK; one flipped byte and verify fails naming the record.
+   */
+  @Test
+  void aRealRunIsAuditedAndAFlippedByteIsCaught() throws Exception {
+    Path report = home.resolve("report.json");
+    Cli.Result run = run("run", "--ci", "--report", report.toString(),
+        Cli.REPO.resolve("examples/curl-allowlist/agent.yaml").toString());
+    assertEquals(0, run.exit(), run::toString);
+    JsonNode audit = new ObjectMapper().readTree(report.toFile()).get("audit");
+    Path log = Path.of(audit.get("file").asText());
+    assertEquals(home.resolve("state/audit/curl-allowlist/audit-000001.jsonl"), log);
+    Cli.Result ok = run("audit", "verify", "curl-allowlist", "-o", "json");
+    assertEquals(0, ok.exit(), ok::toString);
+    assertEquals(audit.get("headHash").asText(),
+        new ObjectMapper().readTree(ok.stdout()).get(0).get("headHash").asText());
+    Cli.Result ocsf = run("audit", "export", "curl-allowlist", "--format", "ocsf");
+    List<JsonNode> events = new java.util.ArrayList<>();
+    for (String l : ocsf.stdout().lines().toList()) {
+      events.add(new ObjectMapper().readTree(l));
+    }
+    assertEquals(List.of(100701L, 400203L, 400203L, 100702L),
+        events.stream().map(e -> e.get("type_uid").asLong()).toList(), ocsf::toString);
+    assertEquals("Allowed", events.get(1).get("action").asText());
+    assertEquals("example.com", events.get(1).at("/http_request/url/hostname").asText());
+    assertEquals("Denied", events.get(2).get("action").asText());
+    assertEquals("pastebin.com", events.get(2).at("/http_request/url/hostname").asText());
+    byte[] b = Files.readAllBytes(log);
+    int line3 = indexOf(b, (byte) '\n', indexOf(b, (byte) '\n', 0) + 1) + 1;
+    b[line3 + 150] ^= 0x01;
+    Files.write(log, b);
+    Cli.Result bad = run("audit", "verify", "curl-allowlist");
+    assertEquals(1, bad.exit(), bad::toString);
+    assertTrue(bad.stdout().contains(log + ":3: record seq 3 does not match its HMAC"), bad::toString);
   }
 
   private static int indexOf(byte[] b, byte c, int from) {
