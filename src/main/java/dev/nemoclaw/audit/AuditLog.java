@@ -103,14 +103,18 @@ public final class AuditLog {
 
   /** Checks the whole chain and the head. */
   public Verification verify(HostKey key) throws IOException {
-    return read(key, (file, line, seq, buf, from, to) -> {});
+    return read(key, Optional.empty());
+  }
+
+  Verification read(HostKey key, ChainReader.Sink sink) throws IOException {
+    return read(key, Optional.of(sink));
   }
 
   /**
    * Verifies while handing each good record to {@code sink}, in order; what the sink got before a
    * problem is good, nothing after it is delivered.
    */
-  Verification read(HostKey key, ChainReader.Sink sink) throws IOException {
+  private Verification read(HostKey key, Optional<ChainReader.Sink> sink) throws IOException {
     List<Path> files = files();
     Mac mac = key.mac();
     Path headFile = dir.resolve(Head.FILE);
@@ -138,7 +142,10 @@ public final class AuditLog {
               + " tail could not be seen"));
     }
     Head h = head.get();
-    ChainReader.Result r = new ChainReader(mac).scan(files, ChainReader.Start.beginning(), h.seq(), sink);
+    ChainReader.Result r = sink.isPresent() || files.size() < 2
+        ? new ChainReader(mac).scan(files, ChainReader.Start.beginning(), h.seq(),
+            sink.orElse((file, line, seq, buf, from, to) -> {}))
+        : ChainReader.scanParallel(files, key, h.seq());
     if (r.problem.isPresent()) {
       return new Verification.Broken(name, r.records, files, r.problem.get());
     }

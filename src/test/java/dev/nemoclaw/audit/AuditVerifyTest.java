@@ -319,6 +319,50 @@ class AuditVerifyTest {
     assertTrue(ok.notes().get(0).contains("incomplete record"), ok.notes().get(0));
   }
 
+  /** Verification of a rotated log runs per file in parallel; it must agree with one pass. */
+  @Test
+  void parallelVerificationOfRotatedFilesAgreesWithOneSequentialPass() throws IOException {
+    ChainReader.Sink none = (file, line, seq, buf, from, to) -> {};
+    List<java.util.function.Consumer<List<Path>>> tamperings = List.of(
+        files -> {},
+        files -> edit(files.get(1), ls -> ls.set(3, ls.get(3).replace("2026-", "2027-"))),
+        files -> edit(files.get(2), ls -> ls.remove(0)),
+        files -> edit(files.get(1), ls -> ls.add(0, ls.get(0))),
+        files -> edit(files.get(2), ls -> ls.remove(ls.size() - 1)),
+        files -> edit(files.get(0), ls -> Collections.swap(ls, ls.size() - 1, ls.size() - 2)),
+        files -> edit(files.get(files.size() - 1), ls -> ls.subList(ls.size() - 5, ls.size()).clear()),
+        files -> {
+          try {
+            Files.write(files.get(1), List.of(), StandardOpenOption.TRUNCATE_EXISTING);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+    int i = 0;
+    for (var t : tamperings) {
+      AuditLog log = write(state, "rot" + i++, 300, ROTATING);
+      List<Path> files = log.files();
+      assertTrue(files.size() >= 3);
+      t.accept(files);
+      Verification parallel = log.verify(KEY);
+      Verification sequential = log.read(KEY, none);
+      assertEquals(sequential, parallel, "tampering " + (i - 1));
+      if (i > 1) {
+        assertInstanceOf(Verification.Broken.class, parallel, "tampering " + (i - 1));
+      }
+    }
+  }
+
+  private static void edit(Path f, java.util.function.Consumer<List<String>> change) {
+    try {
+      List<String> ls = lines(f);
+      change.accept(ls);
+      writeLines(f, ls);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void anEmptyOrMissingLogIsIntactWithNoRecords() throws IOException {
     AuditLog log = AuditLog.forSandbox(state, "never");
