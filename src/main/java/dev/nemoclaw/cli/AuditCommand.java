@@ -1,5 +1,21 @@
 package dev.nemoclaw.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nemoclaw.audit.AuditLog;
+import dev.nemoclaw.audit.Export;
+import dev.nemoclaw.audit.HostKey;
+import dev.nemoclaw.audit.Problem;
+import dev.nemoclaw.audit.Verification;
+import dev.nemoclaw.host.HostDirs;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -8,27 +24,130 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "audit",
     mixinStandardHelpOptions = true,
-    description = "The tamper-evident audit log on the host.",
+    description = "The tamper-evident audit log on the host (docs/audit.md).",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Export.class})
 final class AuditCommand {
   enum Format { ocsf, jsonl, cef }
 
   @Command(name = "verify", mixinStandardHelpOptions = true,
-      description = "Check the hash chain; names the first bad record and exits 1 on any tampering.")
+      description = {"Check the hash chain, every record's HMAC under the host key and the signed"
+          + " head; names the first bad record (file:line) and exits 1 on any tampering:"
+          + " edits, deletions, insertions, reordering, truncation."},
+      footer = {"", "-o json prints an array of {name, ok, records, files, headHash, notes,"
+          + " problem: {kind, file, line, seq, reason}} (problem only when ok is false).",
+          "Exit codes: 0 every log verified; 1 a log was tampered with, is missing, or the host"
+              + " key is; 2 usage error."})
   static final class Verify implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME", arity = "0..1", description = "one agent (default: every log)")
+    @Parameters(paramLabel = "NAME", arity = "0..1", description = "one sandbox (default: every log)")
     String name;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json")
+    OutputFormat output;
 
     @Override
     public Integer call() {
-      return NotAvailable.say("audit verify");
+      HostDirs dirs = HostDirs.fromEnvironment();
+      List<AuditLog> logs;
+      try {
+        if (name != null) {
+          AuditLog one = AuditLog.forSandbox(dirs.state(), name);
+          if (!one.exists()) {
+            System.err.println("nemoclaw audit verify: no audit log for " + name + " (no "
+                + one.dir() + "); a run of that sandbox creates it");
+            return 1;
+          }
+          logs = List.of(one);
+        } else {
+          logs = AuditLog.all(dirs.state());
+        }
+      } catch (IllegalArgumentException e) {
+        System.err.println("nemoclaw audit verify: " + e.getMessage());
+        return 2;
+      } catch (IOException e) {
+        System.err.println("nemoclaw audit verify: " + e.getMessage());
+        return 1;
+      }
+      if (logs.isEmpty()) {
+        System.err.println("nemoclaw audit verify: no audit logs in " + dirs.state().resolve("audit"));
+        if (output == OutputFormat.json) {
+          Json.print(JsonNodeFactory.instance.arrayNode());
+        }
+        return 0;
+      }
+      List<Verification> results = new ArrayList<>();
+      try {
+        HostKey key = HostKey.load(dirs.config());
+        for (AuditLog log : logs) {
+          results.add(log.verify(key));
+        }
+      } catch (IOException e) {
+        System.err.println("nemoclaw audit verify: " + e.getMessage());
+        return 1;
+      }
+      if (output == OutputFormat.json) {
+        ArrayNode a = JsonNodeFactory.instance.arrayNode();
+        results.forEach(v -> a.add(json(v)));
+        Json.print(a);
+      } else {
+        results.forEach(Verify::print);
+      }
+      return results.stream().allMatch(v -> v instanceof Verification.Intact) ? 0 : 1;
+    }
+
+    private static void print(Verification v) {
+      switch (v) {
+        case Verification.Intact ok -> {
+          System.out.println("OK        " + ok.sandbox() + ": " + ok.records() + " records in "
+              + ok.files().size() + (ok.files().size() == 1 ? " file" : " files") + ", head "
+              + ok.headHash());
+          ok.notes().forEach(n -> System.err.println("note: " + ok.sandbox() + ": " + n));
+        }
+        case Verification.Broken bad -> {
+          Problem p = bad.problem();
+          System.out.println("TAMPERED  " + bad.sandbox() + ": " + p.render());
+          System.err.println("nemoclaw audit verify: " + bad.sandbox() + " is not intact ("
+              + p.kind().name().toLowerCase(java.util.Locale.ROOT) + "); " + bad.records()
+              + " records before it verified");
+        }
+      }
+    }
+
+    private static ObjectNode json(Verification v) {
+      ObjectNode o = JsonNodeFactory.instance.objectNode();
+      o.put("name", v.sandbox());
+      o.put("ok", v instanceof Verification.Intact);
+      o.put("records", v.records());
+      ArrayNode files = o.putArray("files");
+      v.files().forEach(f -> files.add(f.toString()));
+      switch (v) {
+        case Verification.Intact ok -> {
+          o.put("headHash", ok.headHash());
+          ArrayNode notes = o.putArray("notes");
+          ok.notes().forEach(notes::add);
+        }
+        case Verification.Broken bad -> {
+          Problem p = bad.problem();
+          ObjectNode po = o.putObject("problem");
+          po.put("kind", p.kind().name().toLowerCase(java.util.Locale.ROOT));
+          po.put("file", p.file().toString());
+          po.put("line", p.line());
+          po.put("seq", p.seq());
+          po.put("reason", p.reason());
+        }
+      }
+      return o;
     }
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = "Stream an agent's audit log to stdout in a SIEM format.")
+      description = {"Stream a sandbox's audit log to stdout in a SIEM format, verifying each"
+          + " record before it is written.",
+          "jsonl: the stored records verbatim (chain and HMAC included, verifiable later);"
+              + " ocsf: one OCSF 1.3 event per line; cef: ArcSight CEF:0 lines."},
+      footer = {"", "Exit codes: 0 exported, all verified; 1 stopped at a tampered record (the"
+          + " ones before it were written; the message names it), or no log; 2 usage error."})
   static final class Export implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME", description = "the agent's name")
+    @Parameters(paramLabel = "NAME", description = "the sandbox's name")
     String name;
 
     @Option(names = "--format", required = true, description = "ocsf, jsonl or cef")
@@ -36,7 +155,49 @@ final class AuditCommand {
 
     @Override
     public Integer call() {
-      return NotAvailable.say("audit export");
+      HostDirs dirs = HostDirs.fromEnvironment();
+      AuditLog log;
+      try {
+        log = AuditLog.forSandbox(dirs.state(), name);
+      } catch (IllegalArgumentException e) {
+        System.err.println("nemoclaw audit export: " + e.getMessage());
+        return 2;
+      }
+      if (!log.exists()) {
+        System.err.println("nemoclaw audit export: no audit log for " + name + " (no " + log.dir()
+            + ")");
+        return 1;
+      }
+      // straight to fd 1: System.out's PrintStream would flush and lock per line
+      OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+      Verification v;
+      try {
+        HostKey key = HostKey.load(dirs.config());
+        v = dev.nemoclaw.audit.Export.write(log, key, switch (format) {
+          case ocsf -> dev.nemoclaw.audit.Export.Format.OCSF;
+          case jsonl -> dev.nemoclaw.audit.Export.Format.JSONL;
+          case cef -> dev.nemoclaw.audit.Export.Format.CEF;
+        }, out);
+      } catch (IOException e) {
+        flushQuietly(out);
+        System.err.println("nemoclaw audit export: " + e.getMessage());
+        return 1;
+      }
+      if (v instanceof Verification.Broken bad) {
+        System.err.println("nemoclaw audit export: stopped at a tampered record after "
+            + bad.records() + " good ones: " + bad.problem().render());
+        return 1;
+      }
+      return 0;
+    }
+
+    private static void flushQuietly(OutputStream out) {
+      try {
+        out.flush();
+      } catch (IOException ignored) {
+        // stdout is gone (a closed pipe); the error message matters more
+      }
     }
   }
+
 }

@@ -22,8 +22,8 @@ import java.util.function.Consumer;
 
 /**
  * The egress side of one run: the proxy the sandbox's bridge hands connections to, a log of every
- * decision (one JSON line each in {@code runs/NAME/egress.jsonl} under the state dir, until the
- * audit log takes over), a one-line notice per refusal on the run's messages, and the refusals for
+ * decision (one JSON line each in {@code runs/NAME/egress.jsonl} under the state dir, and each
+ * to the audit log through {@link AuditTrail}), a one-line notice per refusal on the run's messages, and the refusals for
  * {@code --report}.
  */
 final class EgressSession implements AutoCloseable {
@@ -32,6 +32,7 @@ final class EgressSession implements AutoCloseable {
   private final EventLog log;
   private final PrintStream messages;
   private final Consumer<String> also;
+  private final Consumer<EgressEvent> audit;
   private final PrivacyFindings findings;
 
   /**
@@ -43,8 +44,9 @@ final class EgressSession implements AutoCloseable {
    */
   EgressSession(EgressPolicy policy, UnknownHandler unknown, Path logFile, PrintStream messages,
       Consumer<String> also, List<InternalService> internal, Optional<SandboxTls> tls,
-      PrivacyGuard privacy, PrivacyFindings findings) {
+      PrivacyGuard privacy, PrivacyFindings findings, Consumer<EgressEvent> audit) {
     this.log = EventLog.open(logFile, "egress", messages);
+    this.audit = audit;
     this.messages = messages;
     this.also = also;
     this.findings = findings;
@@ -67,6 +69,7 @@ final class EgressSession implements AutoCloseable {
   }
 
   private void onEvent(EgressEvent e) {
+    audit.accept(e);
     denials.accept(e);
     String line = e.toJsonLine(); // once, for the log and the control socket alike
     also.accept(line);

@@ -10,8 +10,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
- * One JSON line per event in a file of the run's state directory (until the audit log takes
- * over). Losing the file never stops enforcement: the run goes on and says so once.
+ * One JSON line per event in a file of the run's state directory: the run's working record (the
+ * tamper-evident one is the audit log, {@link AuditTrail}). Losing the file never stops
+ * enforcement: the run goes on and says so once.
  */
 final class EventLog implements AutoCloseable {
   private final Optional<BufferedWriter> out;

@@ -26,12 +26,14 @@ final class InferenceSession implements AutoCloseable {
   private final EventLog log;
   private final PrintStream messages;
   private final Consumer<String> also;
+  private final Consumer<InferenceEvent> audit;
   private final PrivacyFindings findings;
 
   private InferenceSession(Inference spec, PrivacyGuard privacy, PriceTable prices,
       HostDirs dirs, EventLog log, PrintStream messages, Consumer<String> also,
-      PrivacyFindings findings) throws IOException {
+      PrivacyFindings findings, Consumer<InferenceEvent> audit) throws IOException {
     this.log = log;
+    this.audit = audit;
     this.messages = messages;
     this.also = also;
     this.findings = findings;
@@ -45,12 +47,13 @@ final class InferenceSession implements AutoCloseable {
    *     the message names the file or the cause
    */
   static InferenceSession start(Inference spec, PrivacyGuard privacy, HostDirs dirs,
-      Path logFile, PrintStream messages, Consumer<String> also, PrivacyFindings findings)
-      throws IOException {
+      Path logFile, PrintStream messages, Consumer<String> also, PrivacyFindings findings,
+      Consumer<InferenceEvent> audit) throws IOException {
     PriceTable prices = PriceTable.load(dirs);
     EventLog log = EventLog.open(logFile, "inference", messages);
     try {
-      return new InferenceSession(spec, privacy, prices, dirs, log, messages, also, findings);
+      return new InferenceSession(spec, privacy, prices, dirs, log, messages, also, findings,
+          audit);
     } catch (IOException | RuntimeException e) {
       log.close();
       throw e;
@@ -73,6 +76,7 @@ final class InferenceSession implements AutoCloseable {
   }
 
   private void onEvent(InferenceEvent e) {
+    audit.accept(e);
     String line = e.toJsonLine();
     log.append(line);
     also.accept(line);

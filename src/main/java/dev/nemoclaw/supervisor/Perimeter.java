@@ -44,11 +44,11 @@ final class Perimeter implements AutoCloseable {
    */
   static Perimeter open(SandboxPlan plan, Supervisor.Options opts, HostDirs dirs,
       LivePolicy policy, Inbox inbox, Session session, UnknownHandler unknown,
-      Optional<CompletableFuture<SandboxTls>> makingTls, PrivacyFindings findings)
-      throws StartFailure {
+      Optional<CompletableFuture<SandboxTls>> makingTls, PrivacyFindings findings,
+      AuditTrail audit) throws StartFailure {
     Perimeter p = new Perimeter();
     try {
-      p.build(plan, opts, dirs, policy, inbox, session, unknown, makingTls, findings);
+      p.build(plan, opts, dirs, policy, inbox, session, unknown, makingTls, findings, audit);
       return p;
     } catch (StartFailure | RuntimeException e) {
       p.close();
@@ -58,8 +58,8 @@ final class Perimeter implements AutoCloseable {
 
   private void build(SandboxPlan plan, Supervisor.Options opts, HostDirs dirs, LivePolicy policy,
       Inbox inbox, Session session, UnknownHandler unknown,
-      Optional<CompletableFuture<SandboxTls>> makingTls, PrivacyFindings findings)
-      throws StartFailure {
+      Optional<CompletableFuture<SandboxTls>> makingTls, PrivacyFindings findings,
+      AuditTrail audit) throws StartFailure {
     PrintStream out = opts.messages();
     Path runDir = dirs.state().resolve("runs").resolve(plan.name());
     Optional<SandboxTls> tls = Optional.empty();
@@ -77,14 +77,15 @@ final class Perimeter implements AutoCloseable {
     PrivacyGuard privacy = PrivacyGuard.of(opts.privacy());
     try {
       inference = InferenceSession.start(opts.inference(), privacy, dirs,
-          runDir.resolve("inference.jsonl"), out, session::onInference, findings);
+          runDir.resolve("inference.jsonl"), out, session::onInference, findings,
+          audit::inference);
       opened.add(inference);
       Escalations escalations = new Escalations(plan.name(), inbox, session::handle,
           plan.resources(), session.escalated());
       opened.add(escalations);
       egress = new EgressSession(policy, unknown, runDir.resolve("egress.jsonl"), out,
           session::onEgress, List.<InternalService>of(escalations.service(),
-              inference.service()), tls, privacy, findings);
+              inference.service()), tls, privacy, findings, audit::egress);
       opened.add(egress);
     } catch (IOException e) {
       throw new StartFailure("cannot start the " + (inference == null ? "inference gateway"

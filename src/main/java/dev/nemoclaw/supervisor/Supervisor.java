@@ -93,14 +93,16 @@ public final class Supervisor {
       try (ControlServer server = ControlServer.start(registry.socketFor(plan.name()), session);
           Registry.Registration reg = registry.register(new Registry.Entry(plan.name(),
               ProcessHandle.current().pid(), session.startedAt(), backend.name(),
-              server.socket()))) {
+              server.socket()));
+          AuditTrail audit = AuditTrail.open(dirs, plan.name(), out)) {
+        inbox.listen(audit::inbox);
         PrivacyFindings findings = new PrivacyFindings();
         Optional<Perimeter> perimeter = Optional.empty();
         if (proxy) {
           try {
             perimeter = Optional.of(Perimeter.open(plan, opts, dirs, policy, inbox, session,
                 ask ? session.unknownHandler() : UnknownHandler.denyAtOnce(), makingTls,
-                findings));
+                findings, audit));
           } catch (Perimeter.StartFailure e) {
             out.println("nemoclaw: " + e.getMessage());
             return EXIT_FAILED_TO_START;
@@ -118,7 +120,7 @@ public final class Supervisor {
         });
         try {
           SandboxPlan sandbox = perimeter.map(p -> p.sandbox(plan)).orElse(plan);
-          int code = run(sandbox, opts, backend, perimeter, session, findings);
+          int code = run(sandbox, opts, backend, perimeter, session, findings, audit);
           session.exited(code);
           return code;
         } finally {
@@ -139,8 +141,8 @@ public final class Supervisor {
   }
 
   private static int run(SandboxPlan plan, Options opts, LinuxBackend backend,
-      Optional<Perimeter> perimeter, Session session, PrivacyFindings findings)
-      throws InterruptedException {
+      Optional<Perimeter> perimeter, Session session, PrivacyFindings findings,
+      AuditTrail audit) throws InterruptedException {
     LaunchOptions launch = LaunchOptions.defaults().withOutput(session::onOutput);
     if (opts.tui().isPresent()) {
       opts.tui().get().accept(session);
@@ -155,6 +157,7 @@ public final class Supervisor {
     try {
       handle = backend.start(plan, Install.locate(), launch);
       session.started(handle);
+      audit.started(handle.pid(), plan.command());
     } catch (SandboxException e) {
       opts.messages().println("nemoclaw: cannot start the sandbox: " + e.getMessage());
       return new Outcome.Reason.FailedToStart(e.step(), e.getMessage()).exitCode();
@@ -165,10 +168,11 @@ public final class Supervisor {
     }
     forwardSignals(handle, opts.interactive());
     Outcome outcome = handle.waitFor();
+    audit.ended(handle.pid(), outcome);
     explain(outcome, plan, opts.messages());
     if (opts.report().isPresent()) {
       writeReport(opts.report().get(), plan, backend, outcome,
-          perimeter, findings, opts.messages());
+          perimeter, findings, audit.finish(), opts.messages());
     }
     return outcome.exitCode();
   }
@@ -217,7 +221,8 @@ public final class Supervisor {
   }
 
   private static void writeReport(Path file, SandboxPlan plan, Backend backend, Outcome o,
-      Optional<Perimeter> perimeter, PrivacyFindings findings, PrintStream out) {
+      Optional<Perimeter> perimeter, PrivacyFindings findings, RunReport.Audit audit,
+      PrintStream out) {
     var r = o.resources();
     RunReport report = new RunReport(
         plan.name(),
@@ -231,7 +236,7 @@ public final class Supervisor {
         perimeter.map(p -> RunReport.Inference.of(p.inference().snapshot()))
             .orElse(RunReport.Inference.NONE),
         new RunReport.Privacy(findings.report()),
-        new RunReport.Audit("", ""),
+        audit,
         new RunReport.Sandbox(backend.name(), o.landlockAbi().orElse(0),
             o.seccompRules().orElse(0), o.limits().describe(),
             List.of("user", "pid", "mount", "net", "uts", "ipc", "cgroup")));
