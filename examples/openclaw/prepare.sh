@@ -100,8 +100,13 @@ fetch_node() {
 install_openclaw() {
   # A global install into the runtime's own prefix: lib/node_modules/openclaw and a relative
   # bin/openclaw link, so the directory works wherever it is mounted. Node 24 first on PATH.
+  # --prefix also moves where npm reads its global config, so the CA file the host's npm is
+  # configured with (a TLS-intercepting proxy's, say) is passed on explicitly.
+  local ca=() cafile
+  cafile=$(npm config get cafile 2>/dev/null || true)
+  [[ -n $cafile && -f $cafile ]] && ca=(--cafile "$cafile")
   PATH="$TMP/bin:$PATH" npm install --global --prefix "$TMP" --ignore-scripts --no-audit \
-    --no-fund --no-update-notifier --omit=dev "openclaw@$OPENCLAW_VERSION"
+    --no-fund --no-update-notifier --omit=dev "${ca[@]}" "openclaw@$OPENCLAW_VERSION"
 }
 
 check() {
