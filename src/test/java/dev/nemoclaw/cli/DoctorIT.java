@@ -35,7 +35,9 @@ class DoctorIT {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.addAll(List.of("./nemoclaw", "doctor", "-o", "json"));
     Path err = Files.createTempFile("doctor", ".err");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo().toFile())
+    // as nobody, from the world-readable copy: the checkout may sit in a 0700 home
+    Path dir = prefix.isEmpty() ? repo() : Cli.rootlessCopy();
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
         .redirectError(err.toFile());
     // the jar was just packaged; the launcher must not start a nested build
     pb.environment().put("NEMOCLAW_SKIP_BUILD", "1");
