@@ -4,14 +4,9 @@
 # (ms per full verify). Needs ~1 GB free in java.io.tmpdir.
 # Usage: bench/audit.sh [JMH options]   (e.g. -p records=100000, or a benchmark regex: append)
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=../scripts/find-java.sh
-source "$ROOT/scripts/find-java.sh"
-JAVA_HOME=$(find_java) || { echo "needs a JDK >= 25 (JAVA_HOME or /usr/lib/jvm)" >&2; exit 1; }
-export JAVA_HOME
-cd "$ROOT"
-./mvnw -B -ntp -q package -DskipTests
-./mvnw -B -ntp -q -f bench/audit/pom.xml package
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+jmh_build audit
 args=("$@")
 (( ${#args[@]} )) || args=(AuditBench)
 exec "$JAVA_HOME/bin/java" -cp "bench/audit/target/benchmarks.jar:target/nemoclaw.jar:target/lib/*" \

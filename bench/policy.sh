@@ -3,14 +3,9 @@
 # CIDR, L7) for exact/suffix/CIDR/L7 hits, misses and deny hits; prints ns/op.
 # Usage: bench/policy.sh [JMH options]   (default: -wi 2 -i 3 -f 1; e.g. -p rules=1000,10000)
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=../scripts/find-java.sh
-source "$ROOT/scripts/find-java.sh"
-JAVA_HOME=$(find_java) || { echo "needs a JDK >= 25 (JAVA_HOME or /usr/lib/jvm)" >&2; exit 1; }
-export JAVA_HOME
-cd "$ROOT"
-./mvnw -B -ntp -q package -DskipTests
-./mvnw -B -ntp -q -f bench/policy/pom.xml package
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+jmh_build policy
 args=("$@")
 (( ${#args[@]} )) || args=(-wi 2 -i 3 -f 1)
 exec "$JAVA_HOME/bin/java" -cp "bench/policy/target/benchmarks.jar:target/nemoclaw.jar" \
