@@ -8,14 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,19 +34,10 @@ class ApprovalsIT {
   @BeforeAll
   static void start() throws Exception {
     added = TestNet.add();
-    origin = HttpServer.create(new InetSocketAddress(IP, 0), 50);
-    origin.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    origin.createContext("/", ex -> {
-      byte[] b = ("hello from origin " + ex.getRequestURI().getPath() + "\n").getBytes();
-      ex.sendResponseHeaders(200, b.length);
-      try (OutputStream o = ex.getResponseBody()) {
-        o.write(b);
-      }
-    });
-    origin.start();
+    origin = TestNet.http(50, TestNet::hello);
     hosts = work.resolve("hosts");
     Files.writeString(hosts, IP + " one.test two.test three.test four.test five.test six.test\n");
-    new ProcessBuilder("chmod", "-R", "a+rX", work.toString()).start().waitFor();
+    TestNet.readableBySandbox(work);
   }
 
   @AfterAll

@@ -9,12 +9,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -23,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
@@ -54,16 +51,9 @@ class InspectIT {
   @BeforeAll
   static void start() throws Exception {
     addedAddress = TestNet.add();
-    origin = HttpsServer.create(new InetSocketAddress(IP, 0), 50);
-    origin.setHttpsConfigurator(new HttpsConfigurator(originTls()));
-    origin.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    origin.createContext("/", InspectIT::serve);
-    origin.start();
+    origin = TestNet.https(0, originTls(), InspectIT::serve);
     port = origin.getAddress().getPort();
-    plain = HttpServer.create(new InetSocketAddress(IP, 0), 50);
-    plain.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    plain.createContext("/", InspectIT::serve);
-    plain.start();
+    plain = TestNet.http(50, InspectIT::serve);
     plainPort = plain.getAddress().getPort();
     hosts = work.resolve("hosts");
     Files.writeString(hosts, IP + " secure.test plain.test\n");
@@ -87,7 +77,7 @@ class InspectIT {
         req.on('error', e => console.log(label + ': proxy error ' + e.message));
         req.end();
         """);
-    new ProcessBuilder("chmod", "-R", "a+rX", work.toString()).start().waitFor();
+    TestNet.readableBySandbox(work);
   }
 
   @AfterAll

@@ -10,15 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.nemoclaw.fake.FakeModel;
 import dev.nemoclaw.fake.FakeModel.Step;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,16 +43,7 @@ class OpenClawIT {
   static void start() throws Exception {
     prepareRuntime();
     added = TestNet.add();
-    origin = HttpServer.create(new InetSocketAddress(TestNet.IP, 0), 50);
-    origin.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    origin.createContext("/", ex -> {
-      byte[] b = ("hello from origin " + ex.getRequestURI().getPath() + "\n").getBytes();
-      ex.sendResponseHeaders(200, b.length);
-      try (OutputStream o = ex.getResponseBody()) {
-        o.write(b);
-      }
-    });
-    origin.start();
+    origin = TestNet.http(50, TestNet::hello);
     model = FakeModel.start(0, Optional.empty());
     Files.writeString(work.resolve("hosts"), TestNet.IP + " allowed.test denied.test asked.test\n");
   }
@@ -239,7 +227,7 @@ class OpenClawIT {
     Files.createDirectories(home);
     Files.createDirectories(ws);
     new ProcessBuilder("chown", "65534:65534", home.toString(), ws.toString()).start().waitFor();
-    new ProcessBuilder("chmod", "-R", "a+rX", work.toString()).start().waitFor();
+    TestNet.readableBySandbox(work);
     Path report = home.resolve("report.json");
     int before = model.requests().size();
     model.script(List.of(

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
@@ -58,16 +56,9 @@ class ProxyIT {
   @BeforeAll
   static void origins() throws Exception {
     addedAddress = TestNet.add();
-    http = HttpServer.create(new InetSocketAddress(IP, 0), 200);
-    http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    http.createContext("/", ProxyIT::serve);
-    http.start();
+    http = TestNet.http(200, ProxyIT::serve);
     httpPort = http.getAddress().getPort();
-    https = HttpsServer.create(new InetSocketAddress(IP, 0), 50);
-    https.setHttpsConfigurator(new HttpsConfigurator(tls()));
-    https.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    https.createContext("/", ProxyIT::serve);
-    https.start();
+    https = TestNet.https(0, tls(), ProxyIT::serve);
     httpsPort = https.getAddress().getPort();
     hosts = work.resolve("hosts");
     Files.writeString(hosts, IP + " origin.test api.origin.test other.test example.com pastebin.com"
@@ -76,7 +67,7 @@ class ProxyIT {
     bigSha256 = sha256OfBig();
     // the sandbox uid must reach the mounted fixtures
     Files.createDirectories(work.resolve("fetch"));
-    new ProcessBuilder("chmod", "-R", "a+rX", work.toString()).start().waitFor();
+    TestNet.readableBySandbox(work);
     gitRepo();
   }
 
@@ -507,10 +498,7 @@ class ProxyIT {
   /** A preset is enforced like the rules it holds: npm's registry yes, GitHub no. */
   @Test
   void presetsAreEnforced() throws Exception {
-    HttpsServer on443 = HttpsServer.create(new InetSocketAddress(IP, 443), 50);
-    on443.setHttpsConfigurator(new HttpsConfigurator(tls()));
-    on443.createContext("/", ProxyIT::serve);
-    on443.start();
+    HttpsServer on443 = TestNet.https(443, tls(), ProxyIT::serve);
     try {
       Path f = spec("px-preset", "  presets: [npm]\n");
       Cli.Result r = sandbox(f, """

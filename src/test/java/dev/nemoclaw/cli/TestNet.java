@@ -3,6 +3,18 @@ package dev.nemoclaw.cli;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
+
 /**
  * A "public" address for origin servers the sandbox reaches through the proxy: 203.0.113.7
  * (TEST-NET-3) on the host's loopback device, so the SSRF guard treats it as any internet host
@@ -28,5 +40,38 @@ final class TestNet {
     if (added) {
       new ProcessBuilder("ip", "addr", "del", IP + "/32", "dev", "lo").start().waitFor();
     }
+  }
+
+  /** An origin on {@link #IP} (a free port), a virtual thread per exchange. */
+  static HttpServer http(int backlog, HttpHandler handler) throws IOException {
+    return serve(HttpServer.create(new InetSocketAddress(IP, 0), backlog), handler);
+  }
+
+  /** A TLS origin on {@link #IP} ({@code port} 0: a free one), a virtual thread per exchange. */
+  static HttpsServer https(int port, SSLContext tls, HttpHandler handler) throws IOException {
+    HttpsServer s = HttpsServer.create(new InetSocketAddress(IP, port), 50);
+    s.setHttpsConfigurator(new HttpsConfigurator(tls));
+    return serve(s, handler);
+  }
+
+  /** Answers every request with {@code hello from origin PATH}. */
+  static void hello(HttpExchange ex) throws IOException {
+    byte[] b = ("hello from origin " + ex.getRequestURI().getPath() + "\n").getBytes();
+    ex.sendResponseHeaders(200, b.length);
+    try (OutputStream o = ex.getResponseBody()) {
+      o.write(b);
+    }
+  }
+
+  /** Makes a test's fixtures readable by the sandbox's uid, which mounts them. */
+  static void readableBySandbox(Path dir) throws Exception {
+    new ProcessBuilder("chmod", "-R", "a+rX", dir.toString()).start().waitFor();
+  }
+
+  private static <S extends HttpServer> S serve(S server, HttpHandler handler) {
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.createContext("/", handler);
+    server.start();
+    return server;
   }
 }
