@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nemoclaw.control.ControlTarget;
 import dev.nemoclaw.control.Fleet;
+import dev.nemoclaw.control.StatusText;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,7 +72,7 @@ final class ApprovalsCommand {
         }
         String age;
         try {
-          age = Human.age(Duration.between(Instant.parse(i.path("createdAt").asText()), now));
+          age = StatusText.age(Duration.between(Instant.parse(i.path("createdAt").asText()), now));
         } catch (RuntimeException e) {
           age = "?";
         }

@@ -1,6 +1,5 @@
 package dev.nemoclaw.cli;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -43,21 +42,6 @@ final class Human {
       sb.append(i == cells.size() - 1 ? c : c + " ".repeat(w[i] - c.length() + 2));
     }
     return sb.toString().stripTrailing();
-  }
-
-  /** {@code 42s}, {@code 5m12s}, {@code 2h03m}, {@code 3d04h}. */
-  static String age(Duration d) {
-    long s = Math.max(0, d.toSeconds());
-    if (s < 60) {
-      return s + "s";
-    }
-    if (s < 3600) {
-      return s / 60 + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s";
-    }
-    if (s < 86_400) {
-      return s / 3600 + "h" + String.format(Locale.ROOT, "%02d", s / 60 % 60) + "m";
-    }
-    return s / 86_400 + "d" + String.format(Locale.ROOT, "%02d", s / 3600 % 24) + "h";
   }
 
   /** Binary units as the agent.yaml writes them: {@code 512Ki}, {@code 48.0Mi}, {@code 1.5Gi}. */

@@ -51,7 +51,7 @@ final class PsCommand implements Callable<Integer> {
         Human.say(a.entry().name() + " did not answer: " + e);
       });
       rows.add(List.of(a.entry().name(), o.path("backend").asText(), o.path("pid").asText(),
-          o.hasNonNull("uptimeMs") ? Human.age(Duration.ofMillis(o.get("uptimeMs").asLong())) : "?",
+          o.hasNonNull("uptimeMs") ? StatusText.age(Duration.ofMillis(o.get("uptimeMs").asLong())) : "?",
           o.hasNonNull("memoryBytes") ? Human.bytes(o.get("memoryBytes").asLong()) : "?",
           o.hasNonNull("cpuSeconds") ? Human.seconds(o.get("cpuSeconds").asDouble()) : "?",
           o.hasNonNull("pending") ? o.get("pending").asText() : "?",

@@ -2,6 +2,7 @@ package dev.nemoclaw.cli;
 
 import dev.nemoclaw.control.ControlTarget;
 import dev.nemoclaw.control.Fleet;
+import dev.nemoclaw.control.StatusText;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -40,7 +41,7 @@ final class StopCommand implements Callable<Integer> {
     }
     Duration wait = grace.plusSeconds(10);
     if (!fleet.awaitGone(name, wait)) {
-      Human.say(name + " is still running " + Human.age(wait) + " after it was asked to stop");
+      Human.say(name + " is still running " + StatusText.age(wait) + " after it was asked to stop");
       return 1;
     }
     Human.say("stopped " + name);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,21 @@ public final class StatusText {
     BigDecimal v = usd.compareTo(BigDecimal.ONE) >= 0 ? usd.setScale(2, RoundingMode.HALF_UP)
         : usd.round(new MathContext(2, RoundingMode.HALF_UP));
     return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
+  }
+
+  /** An uptime or age: {@code 42s}, {@code 5m12s}, {@code 2h03m}, {@code 3d04h}. */
+  public static String age(Duration d) {
+    long s = Math.max(0, d.toSeconds());
+    if (s < 60) {
+      return s + "s";
+    }
+    if (s < 3600) {
+      return s / 60 + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s";
+    }
+    if (s < 86_400) {
+      return s / 3600 + "h" + String.format(Locale.ROOT, "%02d", s / 60 % 60) + "m";
+    }
+    return s / 86_400 + "d" + String.format(Locale.ROOT, "%02d", s / 3600 % 24) + "h";
   }
 
   /** {@code 950}, {@code 1.2k}, {@code 3.4M}. */

@@ -9,6 +9,7 @@ import com.googlecode.lanterna.input.KeyStroke;
 import com.googlecode.lanterna.screen.Screen;
 import com.googlecode.lanterna.screen.TerminalScreen;
 import dev.nemoclaw.control.ControlTarget.ControlError;
+import dev.nemoclaw.control.StatusText;
 import dev.nemoclaw.tui.TermModel.Approval;
 import dev.nemoclaw.tui.TermModel.Egress;
 import dev.nemoclaw.tui.TermModel.LogLine;
@@ -380,7 +381,7 @@ public final class TermUi {
       String state = (s.exitCode().isPresent() ? "exited " + s.exitCode().getAsInt() : "running")
           + (s.models().equals("-") ? "" : " · models " + s.models());
       String line = (sel ? "› " : "  ") + Text.fit(s.name(), nameW) + " "
-          + right(Text.duration(Duration.ofMillis(s.uptimeMs())), 8) + " " + right(cpu, 6) + " "
+          + right(StatusText.age(Duration.ofMillis(s.uptimeMs())), 8) + " " + right(cpu, 6) + " "
           + right(Text.bytes(s.memoryBytes()), 7) + " " + right(Long.toString(s.pids()), 5) + " "
           + right(s.pending() == 0 ? "-" : Integer.toString(s.pending()), 8) + "  " + state;
       Style st = s.pending() > 0 ? theme.fresh() : theme.normal();
@@ -480,9 +481,9 @@ public final class TermUi {
     rows.add(new Object[] {"How often", a.hits() + (a.hits() == 1 ? " request" : " requests")
         + " held so far", theme.normal()});
     a.createdAt().ifPresent(c -> rows.add(new Object[] {"Asked at", HMS.format(c.atZone(zone))
-        + " (" + Text.duration(Duration.between(c, now)) + " ago)", theme.normal()}));
+        + " (" + StatusText.age(Duration.between(c, now)) + " ago)", theme.normal()}));
     a.expiresAt().ifPresent(e -> rows.add(new Object[] {"Expires",
-        now.isBefore(e) ? "in " + Text.duration(Duration.between(now, e)) + " ("
+        now.isBefore(e) ? "in " + StatusText.age(Duration.between(now, e)) + " ("
             + HMS.format(e.atZone(zone)) + "), then it is denied"
             : "now: denied unless decided", now.isBefore(e) ? theme.normal() : theme.error()}));
     rows.add(new Object[] {"Always adds", a.rule().orElse("(the sandbox did not say)"),
@@ -592,7 +593,7 @@ public final class TermUi {
   }
 
   private static String expiry(Instant e, Instant now) {
-    return now.isBefore(e) ? Text.duration(Duration.between(now, e)) : "now";
+    return now.isBefore(e) ? StatusText.age(Duration.between(now, e)) : "now";
   }
 
   /** The whole path when it fits, else its last element (the detail view has the whole). */

@@ -1,7 +1,6 @@
 package dev.nemoclaw.tui;
 
 import com.googlecode.lanterna.TerminalTextUtils;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -96,21 +95,6 @@ final class Text {
       out.add(line.toString());
     }
     return out;
-  }
-
-  /** 59s, 4m05s, 2h03m, 3d04h. */
-  static String duration(Duration d) {
-    long s = Math.max(0, d.toSeconds());
-    if (s < 60) {
-      return s + "s";
-    }
-    if (s < 3600) {
-      return String.format("%dm%02ds", s / 60, s % 60);
-    }
-    if (s < 86400) {
-      return String.format("%dh%02dm", s / 3600, (s % 3600) / 60);
-    }
-    return String.format("%dd%02dh", s / 86400, (s % 86400) / 3600);
   }
 
   /** 512K, 12.3M, 1.5G (binary units, as ps and top show them). */

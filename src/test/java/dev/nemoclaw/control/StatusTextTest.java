@@ -34,4 +34,13 @@ class StatusTextTest {
     assertEquals("999", StatusText.count(999));
     assertEquals("2.5M", StatusText.count(2_500_000));
   }
+
+  @Test
+  void agesKeepTheTwoLargestUnits() {
+    assertEquals("0s", StatusText.age(java.time.Duration.ofMillis(-5)));
+    assertEquals("59s", StatusText.age(java.time.Duration.ofSeconds(59)));
+    assertEquals("4m05s", StatusText.age(java.time.Duration.ofSeconds(245)));
+    assertEquals("2h03m", StatusText.age(java.time.Duration.ofMinutes(123)));
+    assertEquals("3d04h", StatusText.age(java.time.Duration.ofHours(76)));
+  }
 }
