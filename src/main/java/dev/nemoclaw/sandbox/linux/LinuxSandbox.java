@@ -295,7 +295,6 @@ final class LinuxSandbox implements SandboxHandle {
     t.join(ms);
   }
 
-  /** Sends {@code sig} to the init unless it has already exited. */
   @Override
   public void setLimits(SandboxPlan.Resources resources) throws IOException {
     if (cgroup.isEmpty()) {
@@ -310,6 +309,7 @@ final class LinuxSandbox implements SandboxHandle {
         : cgroup.map(SandboxCgroup::usage).orElseGet(ResourceUsage::unmeasured);
   }
 
+  /** Sends {@code sig} to the init unless it has already exited. */
   @Override
   public boolean signal(int sig) {
     synchronized (signalLock) {
