@@ -111,6 +111,8 @@ void net_setup(const struct nc_plan *plan);
 
 /* mounts.c */
 void mounts_build_root(const struct nc_plan *plan);
+
+/* trees.c */
 void trees_open(struct nc_plan *plan);
 void trees_close(struct nc_plan *plan);
 
