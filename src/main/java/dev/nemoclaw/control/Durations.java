@@ -15,9 +15,4 @@ final class Durations {
       return Optional.empty();
     }
   }
-
-  /** The shortest spelling in the same syntax: {@code 90s} → {@code 90s}, {@code 1h} → {@code 1h}. */
-  static String format(Duration d) {
-    return Values.format(d);
-  }
 }

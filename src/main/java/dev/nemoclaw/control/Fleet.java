@@ -2,6 +2,7 @@ package dev.nemoclaw.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nemoclaw.spec.Values;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -93,7 +94,7 @@ public final class Fleet {
     args.put("verdict", verdict);
     args.put("channel", channel);
     if (ttl != null) {
-      args.put("ttl", Durations.format(ttl));
+      args.put("ttl", Values.format(ttl));
     }
     if (uses > 0) {
       args.put("uses", uses);
