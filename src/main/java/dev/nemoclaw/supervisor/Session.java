@@ -21,6 +21,10 @@ import dev.nemoclaw.sandbox.SandboxHandle;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -163,13 +167,35 @@ final class Session implements ControlTarget {
     return subscribers.stream().anyMatch(s -> s.topics().contains(topic));
   }
 
-  private final StringBuilder[] partial = {new StringBuilder(), new StringBuilder()};
+  /**
+   * One output stream's unfinished line, and the bytes of a UTF-8 sequence that a chunk boundary
+   * split (decoded with the next chunk, not replaced).
+   */
+  private static final class Partial {
+    final StringBuilder line = new StringBuilder();
+    final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPLACE)
+        .onUnmappableCharacter(CodingErrorAction.REPLACE);
+    ByteBuffer undecoded = ByteBuffer.allocate(0);
+
+    void append(byte[] bytes) {
+      ByteBuffer in = ByteBuffer.allocate(undecoded.remaining() + bytes.length)
+          .put(undecoded).put(bytes).flip();
+      CharBuffer out = CharBuffer.allocate(in.remaining()); // UTF-8: never more chars than bytes
+      utf8.decode(in, out, false);
+      line.append(out.flip());
+      undecoded = in;
+    }
+  }
+
+  private final Partial[] partial = {new Partial(), new Partial()};
 
   /** The agent's output, a line at a time, for {@code logs} and {@code output} subscribers. */
   void onOutput(OutputChunk c) {
-    StringBuilder b = partial[c.stderr() ? 1 : 0];
-    synchronized (b) {
-      b.append(new String(c.bytes(), StandardCharsets.UTF_8));
+    Partial p = partial[c.stderr() ? 1 : 0];
+    synchronized (p) {
+      p.append(c.bytes());
+      StringBuilder b = p.line;
       int nl;
       while ((nl = b.indexOf("\n")) >= 0 || b.length() > 8192) {
         int end = nl >= 0 ? nl : 8192;
