@@ -1,11 +1,11 @@
 package dev.nemoclaw.cli;
 
+import dev.nemoclaw.policy.RuleText;
 import dev.nemoclaw.spec.AllowRule;
 import dev.nemoclaw.spec.Preset;
 import dev.nemoclaw.spec.Presets;
 import dev.nemoclaw.spec.SpecException;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -58,22 +58,7 @@ final class PresetsCommand {
 
     /** One rule as a flow mapping, in the same shape as network.allow, so it can be pasted. */
     private static String render(AllowRule r) {
-      StringBuilder sb = new StringBuilder("  - {host: ").append(r.host().text());
-      sb.append(", ports: ").append(r.ports());
-      if (!r.methods().isEmpty()) {
-        sb.append(", methods: ").append(r.methods());
-      }
-      if (!r.paths().isEmpty()) {
-        sb.append(", paths: ").append(r.paths().stream().map(p -> "\"" + p + "\"")
-            .collect(Collectors.joining(", ", "[", "]")));
-      }
-      if (!r.binaries().isEmpty()) {
-        sb.append(", binaries: ").append(r.binaries());
-      }
-      if (r.inspect()) {
-        sb.append(", inspect: true");
-      }
-      return sb.append('}').toString();
+      return "  - " + RuleText.flow(r);
     }
   }
 }

@@ -81,6 +81,9 @@ class RunSpecIT {
     assertTrue(list.stdout().contains("npm"), list::toString);
     Cli.Result show = Cli.run("presets", "show", "npm");
     assertTrue(show.stdout().contains("registry.npmjs.org"), show::toString);
+    // pasted into agent.yaml, a wildcard must not read as a YAML alias
+    Cli.Result wild = Cli.run("presets", "show", "discord");
+    assertTrue(wild.stdout().contains("- {host: \"*.discord.gg\", ports: [443]"), wild::toString);
     Cli.Result unknown = Cli.run("presets", "show", "nope");
     assertEquals(1, unknown.exit(), unknown::toString);
     assertTrue(unknown.stderr().contains("github"), unknown::toString);
