@@ -1,6 +1,9 @@
 package dev.nemoclaw.host;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,6 +31,24 @@ public record HostDirs(Path config, Path state, Path runtime) {
             ? Path.of(xdgRuntime, "nemoclaw")
             : state.resolve("run");
     return new HostDirs(config, state, runtime);
+  }
+
+  /**
+   * nemoclaw's own directories for this environment, which no sandbox may see: the credentials
+   * file and audit key (config), policy revisions and audit logs (state), control sockets
+   * (runtime). With {@code NEMOCLAW_HOME} set, the user's default ones too, since they still hold
+   * the keys of other runs.
+   */
+  public static List<Path> guarded(Map<String, String> env) {
+    String home = System.getProperty("user.home");
+    boolean root = isRoot();
+    Map<String, String> defaults = new HashMap<>(env);
+    defaults.remove("NEMOCLAW_HOME");
+    List<Path> out = new ArrayList<>();
+    for (HostDirs d : List.of(from(env, home, root), from(defaults, home, root))) {
+      out.addAll(List.of(d.config(), d.state(), d.runtime()));
+    }
+    return List.copyOf(out);
   }
 
   private static Path xdg(Map<String, String> env, String var, Path fallback) {

@@ -1,5 +1,6 @@
 package dev.nemoclaw.supervisor;
 
+import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.spec.AgentSpec;
 import dev.nemoclaw.spec.Image;
@@ -69,6 +70,7 @@ public final class Planner {
       throw new PlanException("--name '" + name + "' is not a valid name; allowed: "
           + "[a-z0-9][a-z0-9-]{0,62}");
     }
+    refuseExposure(spec, HostDirs.guarded(hostEnv));
     List<String> command = o.command().filter(c -> !c.isEmpty()).or(spec::command)
         .orElseThrow(() -> new PlanException(spec.file() + ": no command: give `command:` in the "
             + "spec or one after `--`"));
@@ -112,6 +114,47 @@ public final class Planner {
     return new SandboxPlan(plan.name(), plan.hostname(), plan.command(), env, plan.workdir(),
         plan.uid(), plan.gid(), plan.root(), mounts, plan.tmpfs(), plan.resources(),
         plan.security(), plan.network());
+  }
+
+  /**
+   * No mount or image directory may show the sandbox nemoclaw's own directories, neither by
+   * covering them (a mount of $HOME covers ~/.config/nemoclaw with the API keys) nor by lying
+   * inside them (the audit logs, the policy store, a control socket the agent could approve its
+   * own requests through).
+   */
+  static void refuseExposure(AgentSpec spec, List<Path> guarded) throws PlanException {
+    List<Path> sources = new java.util.ArrayList<>();
+    spec.mounts().forEach(m -> sources.add(m.source()));
+    if (spec.image() instanceof Image.Dir d) {
+      sources.add(d.path());
+    }
+    for (Path source : sources) {
+      Path s = real(source);
+      for (Path g : guarded) {
+        Path r = real(g);
+        if (r.startsWith(s) || s.startsWith(r)) {
+          throw new PlanException(spec.file() + ": " + source + (r.startsWith(s)
+              ? " holds " + g : " lies inside " + g) + ", nemoclaw's own directory (keys, "
+              + "policy, audit, control sockets), which a sandbox must never see; mount a "
+              + "narrower directory");
+        }
+      }
+    }
+  }
+
+  /** The path with its symlinks resolved as far as it exists (guarded dirs may not exist yet). */
+  private static Path real(Path p) {
+    Path abs = p.toAbsolutePath().normalize();
+    for (Path at = abs; at != null; at = at.getParent()) {
+      if (Files.exists(at)) {
+        try {
+          return at.toRealPath().resolve(at.relativize(abs));
+        } catch (java.io.IOException e) {
+          return abs;
+        }
+      }
+    }
+    return abs;
   }
 
   private static SandboxPlan.RootFs root(Image image) throws PlanException {

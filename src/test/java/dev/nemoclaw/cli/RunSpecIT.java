@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,5 +118,36 @@ class RunSpecIT {
     assertTrue(r.stdout().startsWith("from the project\n"), r::toString);
     assertTrue(r.stdout().contains("Read-only file system"), r::toString);
     assertFalse(Files.exists(project.resolve("g")));
+  }
+
+  /**
+   * A sandbox never sees nemoclaw's own directories: a mount that covers the config dir (the
+   * credentials file and audit key) or lies inside the state dir (policy, audit logs) is refused
+   * before anything starts, and so is one covering the user's default dirs while NEMOCLAW_HOME
+   * points elsewhere.
+   */
+  @Test
+  void mountsThatWouldExposeNemoclawsOwnDirectoriesAreRefused() throws Exception {
+    Path home = dir.resolve("nchome");
+    Files.createDirectories(home.resolve("config"));
+    Files.writeString(home.resolve("config/credentials"), "NVIDIA_API_KEY=secret\n");
+    Files.createDirectories(home.resolve("state/audit/x"));
+    for (String source : List.of(dir.toString(), home.resolve("state/audit/x").toString(),
+        System.getProperty("user.home"))) {
+      Path f = dir.resolve("expose.yaml");
+      Files.writeString(f, """
+          apiVersion: nemoclaw.dev/v1
+          name: expose
+          command: [cat, /data/config/credentials]
+          mounts:
+            - {source: "SRC", target: /data}
+          network: {mode: none}
+          """.replace("SRC", source));
+      Cli.Result r = Cli.run(Map.of("NEMOCLAW_HOME", home.toString()), null, "run",
+          f.toString());
+      assertEquals(125, r.exit(), source + ": " + r);
+      assertTrue(r.stderr().contains("nemoclaw's own directory"), r::toString);
+      assertFalse(r.stdout().contains("secret"), r::toString);
+    }
   }
 }
