@@ -267,9 +267,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         HttpUtil.isKeepAlive(r));
     ex.requestDone = r instanceof LastHttpContent;
     state = State.DECIDING;
-    boolean reuse = origin != null && origin.isActive() && originKey(d).equals(originKey);
+    decide(origin != null && origin.isActive() && originKey(d).equals(originKey));
+  }
+
+  /** Asks the gatekeeper about the current exchange; the outcome comes back on the event loop. */
+  private void decide(boolean reuse) {
     Exchange mine = ex;
-    rt.gate().decide(d, ex.method, ex.path, peer, reuse)
+    rt.gate().decide(ex.destination, ex.method, ex.path, peer, reuse)
         .whenComplete((outcome, err) -> client.eventLoop().execute(() -> decided(mine, outcome)));
   }
 
@@ -343,9 +347,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     // From here on the client speaks raw bytes (TLS, usually): the HTTP decoder goes now, and what
     // it already holds comes back as a buffer. Our answer to the CONNECT still needs encoding.
     client.pipeline().replace(codec, "response-encoder", new HttpResponseEncoder());
-    Exchange mine = ex;
-    rt.gate().decide(d, Optional.empty(), Optional.empty(), peer, false)
-        .whenComplete((outcome, err) -> client.eventLoop().execute(() -> decided(mine, outcome)));
+    decide(false);
   }
 
   private void decided(Exchange which, Gatekeeper.Outcome outcome) {
@@ -376,9 +378,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     } else if (go.addresses().isEmpty()) {
       // the kept connection went away while we decided: decide again, resolving this time
       state = State.DECIDING;
-      Exchange mine = ex;
-      rt.gate().decide(ex.destination, ex.method, ex.path, peer, false)
-          .whenComplete((o, err) -> client.eventLoop().execute(() -> decided(mine, o)));
+      decide(false);
     } else {
       connect(go.addresses(), 0);
     }
