@@ -821,13 +821,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       // a broken body (bad chunk size, ...): the origin must not see what follows it
       Throwable cause = c.decoderResult().cause();
       c.release();
-      Channel o = origin;
-      origin = null;
-      originKey = null;
-      if (o != null) {
-        o.pipeline().remove(OriginHandler.class);
-        o.close();
-      }
+      dropOrigin();
       end("bad_request");
       clearExchange();
       reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
@@ -844,6 +838,20 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       } else {
         state = State.AWAIT_RESPONSE;
       }
+    }
+  }
+
+  /**
+   * Forgets the origin connection and closes it; its handler goes first, so its closing is not
+   * reported back here.
+   */
+  private void dropOrigin() {
+    Channel o = origin;
+    origin = null;
+    originKey = null;
+    if (o != null) {
+      o.pipeline().remove(OriginHandler.class);
+      o.close();
     }
   }
 
@@ -953,11 +961,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       state = State.DONE;
     }
     if (!ex.originKeepAlive) {
-      Channel o = origin;
-      origin = null;
-      originKey = null;
-      o.pipeline().remove(OriginHandler.class);
-      o.close();
+      dropOrigin();
     }
     if (ex.requestDone) {
       finishExchange();
@@ -1009,10 +1013,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       from.close();
       return;
     }
-    origin = null;
-    originKey = null;
-    from.pipeline().remove(OriginHandler.class);
-    from.close();
+    dropOrigin();
     if (!ex.responseStarted) {
       ex.keepAlive = false;
       answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "bad_origin_response",
