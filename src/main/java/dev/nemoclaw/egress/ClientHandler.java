@@ -479,7 +479,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.AUTO_READ, !ex.tunnel)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, EgressProxy.WATER_MARK)
-        .option(ChannelOption.RCVBUF_ALLOCATOR, EgressProxy.recvAllocator())
+        .option(ChannelOption.RCVBUF_ALLOCATOR, EgressProxy.RECV_ALLOCATOR)
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {

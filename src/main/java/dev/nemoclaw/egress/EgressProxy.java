@@ -58,10 +58,12 @@ public final class EgressProxy implements AutoCloseable {
   /** How many bodies of the largest scanned size privacy screening may hold at once (503 past). */
   static final int SCAN_BUDGET_BODIES = 8;
 
-  /** Reads grow to 1 MiB when data streams: fewer syscalls and flushes per byte relayed. */
-  static AdaptiveRecvByteBufAllocator recvAllocator() {
-    return new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1024 * 1024);
-  }
+  /**
+   * Reads grow to 1 MiB when data streams: fewer syscalls and flushes per byte relayed. One for
+   * every channel: the allocator only holds its bounds, each channel gets a handle of its own.
+   */
+  static final AdaptiveRecvByteBufAllocator RECV_ALLOCATOR =
+      new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1024 * 1024);
 
   private final ProxyLimits limits;
   private final Gatekeeper gate;
@@ -290,7 +292,7 @@ public final class EgressProxy implements AutoCloseable {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-        .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator())
+        .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECV_ALLOCATOR)
         .childHandler(initializer(Peer.unknown()));
     try {
       Channel server = sb.bind(address).sync().channel();
@@ -328,7 +330,7 @@ public final class EgressProxy implements AutoCloseable {
     }
     ch.config().setTcpNoDelay(true);
     ch.config().setWriteBufferWaterMark(WATER_MARK);
-    ch.config().setRecvByteBufAllocator(recvAllocator());
+    ch.config().setRecvByteBufAllocator(RECV_ALLOCATOR);
     ch.pipeline().addLast(initializer(peer));
     try {
       group.register(ch).sync();
