@@ -76,6 +76,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     TUNNEL_PENDING, DONE
   }
 
+  /** How origin responses are decoded; the codec copies it, nothing changes it. */
+  private static final HttpDecoderConfig ORIGIN_DECODER = new HttpDecoderConfig()
+      .setMaxInitialLineLength(65536)
+      .setMaxHeaderSize(65536)
+      .setMaxChunkSize(1 << 20);
+
   /** The most of a refused request's body read and dropped to keep the connection. */
   private static final long DISCARD_LIMIT = 64 * 1024;
 
@@ -491,11 +497,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
               ch.pipeline().addLast("tls", tls);
             }
             if (!mine.tunnel) {
-              HttpDecoderConfig cfg = new HttpDecoderConfig()
-                  .setMaxInitialLineLength(65536)
-                  .setMaxHeaderSize(65536)
-                  .setMaxChunkSize(1 << 20);
-              ch.pipeline().addLast("http", new HttpClientCodec(cfg, false, false));
+              ch.pipeline().addLast("http",
+                  new HttpClientCodec(ORIGIN_DECODER, false, false));
               ch.pipeline().addLast("origin", new OriginHandler(ClientHandler.this));
             }
           }

@@ -66,6 +66,8 @@ public final class EgressProxy implements AutoCloseable {
       new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1024 * 1024);
 
   private final ProxyLimits limits;
+  /** How client requests are decoded; each codec copies it, nothing changes it. */
+  private final HttpDecoderConfig decoder;
   private final Gatekeeper gate;
   private final EventLoopGroup group;
   private final boolean epoll;
@@ -86,6 +88,11 @@ public final class EgressProxy implements AutoCloseable {
     // first, so that a trust store that cannot be read leaves no threads behind
     Optional<SslContext> upstreamTls = b.ca.map(ca -> upstreamContext(b.upstreamTrust));
     this.limits = b.limits;
+    this.decoder = new HttpDecoderConfig()
+        .setMaxInitialLineLength(limits.maxInitialLineLength())
+        .setMaxHeaderSize(limits.maxHeaderSize())
+        .setMaxChunkSize(1 << 20)
+        .setValidateHeaders(true);
     this.epoll = b.preferEpoll && Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.group = new MultiThreadIoEventLoopGroup(b.threads, io);
@@ -358,11 +365,7 @@ public final class EgressProxy implements AutoCloseable {
   }
 
   private ProxyServerCodec codec() {
-    return new ProxyServerCodec(new HttpDecoderConfig()
-        .setMaxInitialLineLength(limits.maxInitialLineLength())
-        .setMaxHeaderSize(limits.maxHeaderSize())
-        .setMaxChunkSize(1 << 20)
-        .setValidateHeaders(true));
+    return new ProxyServerCodec(decoder);
   }
 
   private void ensureOpen() throws IOException {
