@@ -243,6 +243,28 @@ class EgressProxyTest {
     return new Raw.Response(Integer.parseInt(status.split(" ")[1]), Map.of(), "");
   }
 
+  /** The URI decides and routes; a Host header naming another host changes neither. */
+  @Test
+  void theHostHeaderCannotFrontForAnotherHost() throws Exception {
+    InetSocketAddress proxy = start(usual().denying("evil.test"));
+    try (Raw raw = new Raw(proxy)) {
+      raw.send("GET http://evil.test:" + origin.port() + "/hello HTTP/1.1\r\n"
+          + "Host: origin.test:" + origin.port() + "\r\nConnection: close\r\n\r\n");
+      assertEquals(403, raw.read().status());
+    }
+    assertTrue(origin.seen.isEmpty());
+    try (Raw raw = new Raw(proxy)) {
+      raw.send("GET http://origin.test:" + origin.port() + "/hello HTTP/1.1\r\n"
+          + "Host: evil.test\r\nConnection: close\r\n\r\n");
+      assertEquals(200, raw.read().status());
+    }
+    assertEquals(1, origin.seen.size());
+    assertEquals("origin.test:" + origin.port(), origin.seen.getFirst().headers().get("Host")
+        .getFirst());
+    assertEquals(List.of("evil.test", "origin.test"),
+        decided().stream().map(EgressEvent.Decided::host).toList());
+  }
+
   @Test
   void requestsInOriginFormAreTold400() throws Exception {
     InetSocketAddress proxy = start(usual());
