@@ -633,9 +633,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     tls.handshakeFuture().addListener(hs -> {
       if (!hs.isSuccess()) {
         // most often: the client does not trust the sandbox CA
-        rt.gate().emit(new EgressEvent.Ended(Instant.now(), peer, d.host(), d.port(),
-            Optional.empty(), Optional.empty(), "client_tls_failed", 0, 0,
-            (System.nanoTime() - startNanos) / 1_000_000));
+        rt.gate().emit(EgressEvent.Ended.since(startNanos, peer, d, Optional.empty(),
+            Optional.empty(), "client_tls_failed", 0, 0));
       }
     });
   }
@@ -1079,9 +1078,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (ex == null) {
       return;
     }
-    rt.gate().emit(new EgressEvent.Ended(Instant.now(), peer, ex.destination.host(),
-        ex.destination.port(), ex.method, ex.path, outcome, ex.up, ex.down,
-        (System.nanoTime() - ex.startNanos) / 1_000_000));
+    rt.gate().emit(EgressEvent.Ended.since(ex.startNanos, peer, ex.destination, ex.method,
+        ex.path, outcome, ex.up, ex.down));
   }
 
   @Override
