@@ -20,11 +20,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -306,17 +304,9 @@ class InspectionTest {
     HttpResponse<InputStream> big = c.send(HttpRequest.newBuilder(URI.create(base + "/big?n=" + n))
         .build(), HttpResponse.BodyHandlers.ofInputStream());
     assertEquals(200, big.statusCode());
-    MessageDigest md = Origin.sha();
-    long total = 0;
-    try (InputStream in = big.body()) {
-      byte[] buf = new byte[1 << 16];
-      for (int k; (k = in.read(buf)) > 0; ) {
-        md.update(buf, 0, k);
-        total += k;
-      }
-    }
-    assertEquals(n, total);
-    assertEquals(Origin.bigSha(n), HexFormat.of().formatHex(md.digest()));
+    Origin.Read got = Origin.readAll(big.body());
+    assertEquals(n, got.length());
+    assertEquals(Origin.bigSha(n), got.sha());
     HttpResponse<String> post = c.send(HttpRequest.newBuilder(URI.create(base + "/hello"))
         .POST(HttpRequest.BodyPublishers.ofString("x")).build(),
         HttpResponse.BodyHandlers.ofString());
