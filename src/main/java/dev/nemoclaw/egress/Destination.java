@@ -132,13 +132,17 @@ public record Destination(String host, int port, Optional<InetAddress> address) 
 
   /** host:port as a person writes it, with brackets around IPv6. */
   public String authority() {
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return bracketed() + ":" + port;
   }
 
   /** The value of a Host header for this destination and scheme default port. */
   String hostHeader(int defaultPort) {
-    String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-    return port == defaultPort ? h : h + ":" + port;
+    return port == defaultPort ? bracketed() : authority();
+  }
+
+  /** The host as a URL writes it: IPv6 in brackets. */
+  private String bracketed() {
+    return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
   }
 
   private static int parsePort(String s) {
