@@ -76,6 +76,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     TUNNEL_PENDING, DONE
   }
 
+  /** How origin responses are decoded; the codec copies it, nothing changes it. */
+  private static final HttpDecoderConfig ORIGIN_DECODER = new HttpDecoderConfig()
+      .setMaxInitialLineLength(65536)
+      .setMaxHeaderSize(65536)
+      .setMaxChunkSize(1 << 20);
+
   /** The most of a refused request's body read and dropped to keep the connection. */
   private static final long DISCARD_LIMIT = 64 * 1024;
 
@@ -267,9 +273,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         HttpUtil.isKeepAlive(r));
     ex.requestDone = r instanceof LastHttpContent;
     state = State.DECIDING;
-    boolean reuse = origin != null && origin.isActive() && originKey(d).equals(originKey);
+    decide(origin != null && origin.isActive() && originKey(d).equals(originKey));
+  }
+
+  /** Asks the gatekeeper about the current exchange; the outcome comes back on the event loop. */
+  private void decide(boolean reuse) {
     Exchange mine = ex;
-    rt.gate().decide(d, ex.method, ex.path, peer, reuse)
+    rt.gate().decide(ex.destination, ex.method, ex.path, peer, reuse)
         .whenComplete((outcome, err) -> client.eventLoop().execute(() -> decided(mine, outcome)));
   }
 
@@ -343,9 +353,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     // From here on the client speaks raw bytes (TLS, usually): the HTTP decoder goes now, and what
     // it already holds comes back as a buffer. Our answer to the CONNECT still needs encoding.
     client.pipeline().replace(codec, "response-encoder", new HttpResponseEncoder());
-    Exchange mine = ex;
-    rt.gate().decide(d, Optional.empty(), Optional.empty(), peer, false)
-        .whenComplete((outcome, err) -> client.eventLoop().execute(() -> decided(mine, outcome)));
+    decide(false);
   }
 
   private void decided(Exchange which, Gatekeeper.Outcome outcome) {
@@ -376,9 +384,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     } else if (go.addresses().isEmpty()) {
       // the kept connection went away while we decided: decide again, resolving this time
       state = State.DECIDING;
-      Exchange mine = ex;
-      rt.gate().decide(ex.destination, ex.method, ex.path, peer, false)
-          .whenComplete((o, err) -> client.eventLoop().execute(() -> decided(mine, o)));
+      decide(false);
     } else {
       connect(go.addresses(), 0);
     }
@@ -479,7 +485,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.AUTO_READ, !ex.tunnel)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, EgressProxy.WATER_MARK)
-        .option(ChannelOption.RCVBUF_ALLOCATOR, EgressProxy.recvAllocator())
+        .option(ChannelOption.RCVBUF_ALLOCATOR, EgressProxy.RECV_ALLOCATOR)
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
@@ -491,11 +497,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
               ch.pipeline().addLast("tls", tls);
             }
             if (!mine.tunnel) {
-              HttpDecoderConfig cfg = new HttpDecoderConfig()
-                  .setMaxInitialLineLength(65536)
-                  .setMaxHeaderSize(65536)
-                  .setMaxChunkSize(1 << 20);
-              ch.pipeline().addLast("http", new HttpClientCodec(cfg, false, false));
+              ch.pipeline().addLast("http",
+                  new HttpClientCodec(ORIGIN_DECODER, false, false));
               ch.pipeline().addLast("origin", new OriginHandler(ClientHandler.this));
             }
           }
@@ -630,9 +633,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     tls.handshakeFuture().addListener(hs -> {
       if (!hs.isSuccess()) {
         // most often: the client does not trust the sandbox CA
-        rt.gate().emit(new EgressEvent.Ended(Instant.now(), peer, d.host(), d.port(),
-            Optional.empty(), Optional.empty(), "client_tls_failed", 0, 0,
-            (System.nanoTime() - startNanos) / 1_000_000));
+        rt.gate().emit(EgressEvent.Ended.since(startNanos, peer, d, Optional.empty(),
+            Optional.empty(), "client_tls_failed", 0, 0));
       }
     });
   }
@@ -821,13 +823,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       // a broken body (bad chunk size, ...): the origin must not see what follows it
       Throwable cause = c.decoderResult().cause();
       c.release();
-      Channel o = origin;
-      origin = null;
-      originKey = null;
-      if (o != null) {
-        o.pipeline().remove(OriginHandler.class);
-        o.close();
-      }
+      dropOrigin();
       end("bad_request");
       clearExchange();
       reject(HttpResponseStatus.BAD_REQUEST, "bad_request",
@@ -844,6 +840,20 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       } else {
         state = State.AWAIT_RESPONSE;
       }
+    }
+  }
+
+  /**
+   * Forgets the origin connection and closes it; its handler goes first, so its closing is not
+   * reported back here.
+   */
+  private void dropOrigin() {
+    Channel o = origin;
+    origin = null;
+    originKey = null;
+    if (o != null) {
+      o.pipeline().remove(OriginHandler.class);
+      o.close();
     }
   }
 
@@ -953,11 +963,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       state = State.DONE;
     }
     if (!ex.originKeepAlive) {
-      Channel o = origin;
-      origin = null;
-      originKey = null;
-      o.pipeline().remove(OriginHandler.class);
-      o.close();
+      dropOrigin();
     }
     if (ex.requestDone) {
       finishExchange();
@@ -1009,10 +1015,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       from.close();
       return;
     }
-    origin = null;
-    originKey = null;
-    from.pipeline().remove(OriginHandler.class);
-    from.close();
+    dropOrigin();
     if (!ex.responseStarted) {
       ex.keepAlive = false;
       answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "bad_origin_response",
@@ -1075,9 +1078,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (ex == null) {
       return;
     }
-    rt.gate().emit(new EgressEvent.Ended(Instant.now(), peer, ex.destination.host(),
-        ex.destination.port(), ex.method, ex.path, outcome, ex.up, ex.down,
-        (System.nanoTime() - ex.startNanos) / 1_000_000));
+    rt.gate().emit(EgressEvent.Ended.since(ex.startNanos, peer, ex.destination, ex.method,
+        ex.path, outcome, ex.up, ex.down));
   }
 
   @Override

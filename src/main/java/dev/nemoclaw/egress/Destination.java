@@ -1,8 +1,8 @@
 package dev.nemoclaw.egress;
 
+import io.netty.util.NetUtil;
 import java.net.IDN;
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Optional;
@@ -132,13 +132,17 @@ public record Destination(String host, int port, Optional<InetAddress> address) 
 
   /** host:port as a person writes it, with brackets around IPv6. */
   public String authority() {
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return bracketed() + ":" + port;
   }
 
   /** The value of a Host header for this destination and scheme default port. */
   String hostHeader(int defaultPort) {
-    String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-    return port == defaultPort ? h : h + ":" + port;
+    return port == defaultPort ? bracketed() : authority();
+  }
+
+  /** The host as a URL writes it: IPv6 in brackets. */
+  private String bracketed() {
+    return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
   }
 
   private static int parsePort(String s) {
@@ -169,43 +173,6 @@ public record Destination(String host, int port, Optional<InetAddress> address) 
 
   /** The one spelling of an address: dotted IPv4, RFC 5952 IPv6 (lower case, longest zero run ::). */
   public static String canonical(InetAddress a) {
-    if (a instanceof Inet4Address) {
-      return a.getHostAddress();
-    }
-    byte[] b = ((Inet6Address) a).getAddress();
-    int[] g = new int[8];
-    for (int i = 0; i < 8; i++) {
-      g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-    }
-    int bestStart = -1;
-    int bestLen = 1;
-    for (int i = 0; i < 8; ) {
-      if (g[i] != 0) {
-        i++;
-        continue;
-      }
-      int j = i;
-      while (j < 8 && g[j] == 0) {
-        j++;
-      }
-      if (j - i > bestLen) {
-        bestStart = i;
-        bestLen = j - i;
-      }
-      i = j;
-    }
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < 8; i++) {
-      if (i == bestStart) {
-        sb.append("::");
-        i += bestLen - 1;
-        continue;
-      }
-      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-        sb.append(':');
-      }
-      sb.append(Integer.toHexString(g[i]));
-    }
-    return sb.toString();
+    return NetUtil.toAddressString(a);
   }
 }

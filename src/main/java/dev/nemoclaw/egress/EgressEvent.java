@@ -92,6 +92,13 @@ public sealed interface EgressEvent {
       long durationMs)
       implements EgressEvent {
 
+    /** The end, now, of what started at {@code startNanos} ({@link System#nanoTime}). */
+    static Ended since(long startNanos, Peer peer, Destination d, Optional<String> method,
+        Optional<String> path, String outcome, long bytesUp, long bytesDown) {
+      return new Ended(Instant.now(), peer, d.host(), d.port(), method, path, outcome, bytesUp,
+          bytesDown, (System.nanoTime() - startNanos) / 1_000_000);
+    }
+
     @Override
     public String toJsonLine() {
       ObjectNode n = base(this, "end");

@@ -58,12 +58,16 @@ public final class EgressProxy implements AutoCloseable {
   /** How many bodies of the largest scanned size privacy screening may hold at once (503 past). */
   static final int SCAN_BUDGET_BODIES = 8;
 
-  /** Reads grow to 1 MiB when data streams: fewer syscalls and flushes per byte relayed. */
-  static AdaptiveRecvByteBufAllocator recvAllocator() {
-    return new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1024 * 1024);
-  }
+  /**
+   * Reads grow to 1 MiB when data streams: fewer syscalls and flushes per byte relayed. One for
+   * every channel: the allocator only holds its bounds, each channel gets a handle of its own.
+   */
+  static final AdaptiveRecvByteBufAllocator RECV_ALLOCATOR =
+      new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1024 * 1024);
 
   private final ProxyLimits limits;
+  /** How client requests are decoded; each codec copies it, nothing changes it. */
+  private final HttpDecoderConfig decoder;
   private final Gatekeeper gate;
   private final EventLoopGroup group;
   private final boolean epoll;
@@ -84,6 +88,11 @@ public final class EgressProxy implements AutoCloseable {
     // first, so that a trust store that cannot be read leaves no threads behind
     Optional<SslContext> upstreamTls = b.ca.map(ca -> upstreamContext(b.upstreamTrust));
     this.limits = b.limits;
+    this.decoder = new HttpDecoderConfig()
+        .setMaxInitialLineLength(limits.maxInitialLineLength())
+        .setMaxHeaderSize(limits.maxHeaderSize())
+        .setMaxChunkSize(1 << 20)
+        .setValidateHeaders(true);
     this.epoll = b.preferEpoll && Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.group = new MultiThreadIoEventLoopGroup(b.threads, io);
@@ -290,7 +299,7 @@ public final class EgressProxy implements AutoCloseable {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-        .childOption(ChannelOption.RCVBUF_ALLOCATOR, recvAllocator())
+        .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECV_ALLOCATOR)
         .childHandler(initializer(Peer.unknown()));
     try {
       Channel server = sb.bind(address).sync().channel();
@@ -328,7 +337,7 @@ public final class EgressProxy implements AutoCloseable {
     }
     ch.config().setTcpNoDelay(true);
     ch.config().setWriteBufferWaterMark(WATER_MARK);
-    ch.config().setRecvByteBufAllocator(recvAllocator());
+    ch.config().setRecvByteBufAllocator(RECV_ALLOCATOR);
     ch.pipeline().addLast(initializer(peer));
     try {
       group.register(ch).sync();
@@ -356,11 +365,7 @@ public final class EgressProxy implements AutoCloseable {
   }
 
   private ProxyServerCodec codec() {
-    return new ProxyServerCodec(new HttpDecoderConfig()
-        .setMaxInitialLineLength(limits.maxInitialLineLength())
-        .setMaxHeaderSize(limits.maxHeaderSize())
-        .setMaxChunkSize(1 << 20)
-        .setValidateHeaders(true));
+    return new ProxyServerCodec(decoder);
   }
 
   private void ensureOpen() throws IOException {

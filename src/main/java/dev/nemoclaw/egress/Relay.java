@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -48,9 +47,8 @@ final class Relay extends ChannelInboundHandlerAdapter {
         return;
       }
       ended = true;
-      gate.emit(new EgressEvent.Ended(Instant.now(), peer, destination.host(),
-          destination.port(), method, path, outcome, up, down,
-          (System.nanoTime() - startNanos) / 1_000_000));
+      gate.emit(EgressEvent.Ended.since(startNanos, peer, destination, method, path, outcome, up,
+          down));
     }
   }
 

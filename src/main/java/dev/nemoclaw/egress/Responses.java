@@ -24,6 +24,22 @@ final class Responses {
     return n;
   }
 
+  /** The fields every answer about a destination starts with. */
+  private static ObjectNode about(String error, Destination d) {
+    ObjectNode n = EgressEvent.Json.MAPPER.createObjectNode();
+    n.put("error", error);
+    n.put("host", d.host());
+    n.put("port", d.port());
+    return n;
+  }
+
+  /** 403, marked as a denial for clients that read the header rather than the body. */
+  private static FullHttpResponse refusal(ObjectNode body) {
+    FullHttpResponse r = json(HttpResponseStatus.FORBIDDEN, body);
+    r.headers().set(DECISION_HEADER, "deny");
+    return r;
+  }
+
   static FullHttpResponse json(HttpResponseStatus status, ObjectNode body) {
     byte[] bytes = (body.toString() + "\n").getBytes(StandardCharsets.UTF_8);
     FullHttpResponse r = new DefaultFullHttpResponse(
@@ -36,40 +52,27 @@ final class Responses {
 
   /** The contract's 403 (CONTRACT §3). */
   static FullHttpResponse denied(Destination d, String rule, String reason, String hint) {
-    ObjectNode n = EgressEvent.Json.MAPPER.createObjectNode();
-    n.put("error", "policy_denied");
-    n.put("host", d.host());
-    n.put("port", d.port());
+    ObjectNode n = about("policy_denied", d);
     n.put("rule", rule);
     n.put("reason", reason);
     n.put("hint", hint);
-    FullHttpResponse r = json(HttpResponseStatus.FORBIDDEN, n);
-    r.headers().set(DECISION_HEADER, "deny");
-    return r;
+    return refusal(n);
   }
 
   /** A body privacy screening refuses to let out; like a policy refusal, marked as a denial. */
   static FullHttpResponse privacyBlocked(Destination d, Collection<String> detectors) {
-    ObjectNode n = EgressEvent.Json.MAPPER.createObjectNode();
-    n.put("error", "privacy_blocked");
-    n.put("host", d.host());
-    n.put("port", d.port());
+    ObjectNode n = about("privacy_blocked", d);
     detectors.forEach(n.putArray("detectors")::add);
     n.put("reason", "the request body holds data the privacy settings block ("
         + String.join(", ", detectors) + "); nothing was sent to " + d.authority());
     n.put("hint", "leave that data out of the request, or change privacy.action or"
         + " privacy.scope in agent.yaml");
-    FullHttpResponse r = json(HttpResponseStatus.FORBIDDEN, n);
-    r.headers().set(DECISION_HEADER, "deny");
-    return r;
+    return refusal(n);
   }
 
   /** A body privacy screening would have to read is larger than it reads. */
   static FullHttpResponse tooLargeToScan(Destination d, int limit) {
-    ObjectNode n = EgressEvent.Json.MAPPER.createObjectNode();
-    n.put("error", "body_too_large_to_scan");
-    n.put("host", d.host());
-    n.put("port", d.port());
+    ObjectNode n = about("body_too_large_to_scan", d);
     n.put("limit", limit);
     n.put("reason", "privacy screening is on for egress (privacy.scope: egress) and reads request"
         + " bodies of up to " + limit + " bytes; this one is larger, so it was refused rather"
@@ -81,10 +84,7 @@ final class Responses {
 
   static FullHttpResponse error(
       HttpResponseStatus status, String error, Destination d, String reason) {
-    ObjectNode n = EgressEvent.Json.MAPPER.createObjectNode();
-    n.put("error", error);
-    n.put("host", d.host());
-    n.put("port", d.port());
+    ObjectNode n = about(error, d);
     n.put("reason", reason);
     return json(status, n);
   }

@@ -148,9 +148,4 @@ public final class SsrfGuard {
   private static int u16(byte[] b, int at) {
     return ((b[at] & 0xff) << 8) | (b[at + 1] & 0xff);
   }
-
-  /** For messages: the canonical text of an address. */
-  static String text(InetAddress a) {
-    return Destination.canonical(a);
-  }
 }

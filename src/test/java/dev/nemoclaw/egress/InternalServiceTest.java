@@ -45,6 +45,32 @@ class InternalServiceTest {
     }
   }
 
+  /**
+   * A client that names the proxy's own headers in Connection (hop-by-hop: the proxy strips what
+   * it names) cannot take the secret or the peer away from the service: they are set after.
+   */
+  @Test
+  void connectionCannotStripTheSecretOrThePeer() throws Exception {
+    try (Origin service = Origin.start("policy");
+        ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        EgressProxy proxy = EgressProxy.builder(TestPolicy.allowing(Set.of(), Set.of()))
+            .internal(policyLocal(service)).start()) {
+      assumeTrue(proxy.nativeTransport(), "adopting a socket needs epoll");
+      int fd = EgressGuardTest.connectedFd(server);
+      try (Socket s = server.accept()) {
+        proxy.adopt(fd, Peer.of(4242, "/usr/bin/node"));
+        Raw raw = Raw.over(s);
+        raw.send("GET http://policy.local/hello HTTP/1.1\r\nHost: policy.local\r\n"
+            + "Connection: X-Nemoclaw-Token, X-Nemoclaw-Peer-Exe, X-Nemoclaw-Peer-Pid\r\n\r\n");
+        assertEquals(200, raw.read().status());
+      }
+      Map<String, List<String>> h = service.seen.getFirst().headers();
+      assertEquals(List.of("s3"), h.get("X-nemoclaw-token"), h.toString());
+      assertEquals(List.of("/usr/bin/node"), h.get("X-nemoclaw-peer-exe"), h.toString());
+      assertEquals(List.of("4242"), h.get("X-nemoclaw-peer-pid"), h.toString());
+    }
+  }
+
   static InternalService policyLocal(Origin service) {
     return new InternalService("policy.local", new InetSocketAddress("127.0.0.1", service.port()),
         Map.of("X-Nemoclaw-Token", "s3"));

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -83,14 +84,7 @@ final class Origin implements AutoCloseable {
         case "/big" -> {
           long n = Long.parseLong(query.substring(2));
           x.sendResponseHeaders(200, n);
-          OutputStream out = x.getResponseBody();
-          byte[] block = new byte[1 << 16];
-          for (long sent = 0; sent < n; ) {
-            fill(block, sent);
-            int k = (int) Math.min(block.length, n - sent);
-            out.write(block, 0, k);
-            sent += k;
-          }
+          writeBig(x.getResponseBody(), n);
         }
         case "/headers" -> text(x, 200, String.join(",", x.getRequestHeaders().keySet()));
         case "/slow" -> {
@@ -119,16 +113,41 @@ final class Origin implements AutoCloseable {
     }
   }
 
-  static String bigSha(long n) {
-    MessageDigest md = sha();
+  /** The first {@code n} bytes of /big. */
+  static void writeBig(OutputStream out, long n) throws IOException {
     byte[] block = new byte[1 << 16];
     for (long sent = 0; sent < n; ) {
       fill(block, sent);
       int k = (int) Math.min(block.length, n - sent);
-      md.update(block, 0, k);
+      out.write(block, 0, k);
       sent += k;
     }
+  }
+
+  static String bigSha(long n) {
+    MessageDigest md = sha();
+    try {
+      writeBig(new DigestOutputStream(OutputStream.nullOutputStream(), md), n);
+    } catch (IOException e) {
+      throw new AssertionError(e); // the null stream does not fail
+    }
     return HexFormat.of().formatHex(md.digest());
+  }
+
+  /** SHA-256 (hex) and length of what a client read to its end. */
+  record Read(String sha, long length) {}
+
+  static Read readAll(InputStream body) throws IOException {
+    MessageDigest md = sha();
+    long total = 0;
+    try (InputStream in = body) {
+      byte[] buf = new byte[1 << 16];
+      for (int k; (k = in.read(buf)) > 0; ) {
+        md.update(buf, 0, k);
+        total += k;
+      }
+    }
+    return new Read(HexFormat.of().formatHex(md.digest()), total);
   }
 
   static MessageDigest sha() {
