@@ -91,6 +91,7 @@ public final class AuditWriter implements AutoCloseable {
   private final Buf buf = new Buf();
   private final byte[] hash = new byte[32];
   private final byte[] tag = new byte[32];
+  private final byte[] hex = new byte[Chain.HEX];
   private volatile Head head;
 
   /** A ByteArrayOutputStream whose array can be hashed in place. */
@@ -366,7 +367,6 @@ public final class AuditWriter implements AutoCloseable {
     buf.write(Chain.SEQ);
     buf.write(Long.toString(seq).getBytes(StandardCharsets.US_ASCII));
     buf.write(Chain.PREV);
-    byte[] hex = new byte[Chain.HEX];
     Chain.hex(prev, hex, 0);
     buf.write(hex);
     buf.write(Chain.EVENT);
