@@ -44,7 +44,8 @@ final class ModelCalls {
   ModelCalls(GatewayConfig config, Supplier<HttpClient> http) {
     this.config = config;
     this.http = http;
-    config.spec().routes().forEach(r -> routes.put(r.name(), new RouteState(r, config.tuning())));
+    config.spec().routes().forEach(r -> routes.put(r.name(),
+        new RouteState(r, config.tuning(), config.prices())));
     routes.values().forEach(r -> chains.put(r, chain(r)));
     this.ledger = new Ledger(config.spec().budget());
     this.rateLimiter = config.spec().rateLimit().map(l -> new RateLimiter(l,
@@ -297,7 +298,7 @@ final class ModelCalls {
   private void account(Ask ask, RouteState r, RouteState chosen, int status, Usage usage,
       Duration latency, boolean stream, Optional<String> error) {
     String model = r.route.model();
-    Optional<PriceTable.Price> price = config.prices().price(r.provider(), model);
+    Optional<PriceTable.Price> price = r.price;
     BigDecimal usd = price.map(p -> p.cost(usage.prompt(), usage.completion()))
         .orElse(BigDecimal.ZERO);
     boolean unpriced = price.isEmpty() && usage.total() > 0;
