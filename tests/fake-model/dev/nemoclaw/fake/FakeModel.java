@@ -337,13 +337,8 @@ public final class FakeModel implements AutoCloseable {
       events.add(chatChunk(model, obj("content", w), null));
     }
     events.add(chatChunk(model, obj(), "stop"));
-    if (b.usage() && req.get("stream_options") instanceof Map<?, ?> so
-        && Boolean.TRUE.equals(so.get("include_usage"))) {
-      events.add("data: " + json(obj("id", "chatcmpl-fake", "object", "chat.completion.chunk",
-          "created", 0, "model", model, "choices", List.of(), "usage", usage)) + "\n\n");
-    }
-    events.add("data: [DONE]\n\n");
-    sse(ex, events, b);
+    endStream(ex, req, events, obj("id", "chatcmpl-fake", "object", "chat.completion.chunk",
+        "created", 0, "model", model, "choices", List.of(), "usage", usage), b);
   }
 
   /** A step's tool call, as OpenAI sends it: in one message, or streamed name then arguments. */
@@ -373,10 +368,16 @@ public final class FakeModel implements AutoCloseable {
     events.add(chatChunk(model, obj("tool_calls", List.of(obj("index", 0, "function",
         obj("arguments", args)))), null));
     events.add(chatChunk(model, obj(), "tool_calls"));
+    endStream(ex, req, events, obj("id", "chatcmpl-fake", "object", "chat.completion.chunk",
+        "created", 0, "model", model, "choices", List.of(), "usage", usage), b);
+  }
+
+  /** Ends an OpenAI stream: the usage chunk if the client asked for it, then [DONE]. */
+  private static void endStream(HttpExchange ex, Map<?, ?> req, List<String> events,
+      Map<String, Object> usageChunk, Behaviour b) throws IOException {
     if (b.usage() && req.get("stream_options") instanceof Map<?, ?> so
         && Boolean.TRUE.equals(so.get("include_usage"))) {
-      events.add("data: " + json(obj("id", "chatcmpl-fake", "object", "chat.completion.chunk",
-          "created", 0, "model", model, "choices", List.of(), "usage", usage)) + "\n\n");
+      events.add("data: " + json(usageChunk) + "\n\n");
     }
     events.add("data: [DONE]\n\n");
     sse(ex, events, b);
@@ -408,13 +409,8 @@ public final class FakeModel implements AutoCloseable {
       events.add("data: " + json(obj("id", "cmpl-fake", "object", "text_completion", "model",
           model, "choices", List.of(obj("index", 0, "text", w)))) + "\n\n");
     }
-    if (b.usage() && req.get("stream_options") instanceof Map<?, ?> so
-        && Boolean.TRUE.equals(so.get("include_usage"))) {
-      events.add("data: " + json(obj("id", "cmpl-fake", "object", "text_completion", "model",
-          model, "choices", List.of(), "usage", usage)) + "\n\n");
-    }
-    events.add("data: [DONE]\n\n");
-    sse(ex, events, b);
+    endStream(ex, req, events, obj("id", "cmpl-fake", "object", "text_completion", "model",
+        model, "choices", List.of(), "usage", usage), b);
   }
 
   private void responses(HttpExchange ex, String model, String answer, boolean stream, Usage u,

@@ -91,6 +91,7 @@ public final class AuditWriter implements AutoCloseable {
   private final Buf buf = new Buf();
   private final byte[] hash = new byte[32];
   private final byte[] tag = new byte[32];
+  private final byte[] hex = new byte[Chain.HEX];
   private volatile Head head;
 
   /** A ByteArrayOutputStream whose array can be hashed in place. */
@@ -205,8 +206,7 @@ public final class AuditWriter implements AutoCloseable {
       fileLines = r.lastFileIndex == last ? r.lastLine : 0;
       openFile(fileNumber, keep);
     }
-    encode(new Checkpoint(options.clock().instant(), seq, AuditLog.fileName(fileNumber),
-        dropped.isEmpty() ? "open" : "open after a crash; dropped " + dropped));
+    checkpoint(dropped.isEmpty() ? "open" : "open after a crash; dropped " + dropped);
     flush();
   }
 
@@ -311,14 +311,14 @@ public final class AuditWriter implements AutoCloseable {
         for (AuditEvent e : batch) {
           encode(e);
           if (++sinceCheckpoint >= options.checkpointEvery()) {
-            encode(new Checkpoint(options.clock().instant(), seq, AuditLog.fileName(fileNumber), "periodic"));
+            checkpoint("periodic");
           }
           if (fileBytes + buf.size() >= options.maxFileBytes()) {
             rotate();
           }
         }
         if (last) {
-          encode(new Checkpoint(options.clock().instant(), seq, AuditLog.fileName(fileNumber), "close"));
+          checkpoint("close");
         }
         flush();
       } catch (IOException | RuntimeException e) {
@@ -346,10 +346,15 @@ public final class AuditWriter implements AutoCloseable {
 
   /** Ends this file with a checkpoint, makes it durable, and continues the chain in the next. */
   private void rotate() throws IOException {
-    encode(new Checkpoint(options.clock().instant(), seq, AuditLog.fileName(fileNumber), "rotate"));
+    checkpoint("rotate");
     flush();
     out.close();
     openFile(fileNumber + 1, 0);
+  }
+
+  /** A checkpoint record: where the chain stands now, and {@code why}. */
+  private void checkpoint(String why) throws IOException {
+    encode(new Checkpoint(options.clock().instant(), seq, AuditLog.fileName(fileNumber), why));
   }
 
   /** Appends one chained, signed record to the buffer. */
@@ -362,7 +367,6 @@ public final class AuditWriter implements AutoCloseable {
     buf.write(Chain.SEQ);
     buf.write(Long.toString(seq).getBytes(StandardCharsets.US_ASCII));
     buf.write(Chain.PREV);
-    byte[] hex = new byte[Chain.HEX];
     Chain.hex(prev, hex, 0);
     buf.write(hex);
     buf.write(Chain.EVENT);

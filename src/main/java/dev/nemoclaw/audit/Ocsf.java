@@ -34,10 +34,7 @@ final class Ocsf {
             switch (n.decision()) { case ALLOWED -> "Open"; case DENIED -> "Refuse"; case HELD -> "Held"; },
             severity(n.decision()));
         decision(g, n.decision(), n.reason());
-        g.writeObjectFieldStart("dst_endpoint");
-        g.writeStringField("hostname", n.host());
-        g.writeNumberField("port", n.port());
-        g.writeEndObject();
+        dstEndpoint(g, n.host(), n.port());
         actor(g, n.binary());
       }
       case Http h -> {
@@ -58,10 +55,7 @@ final class Ocsf {
           g.writeNumberField("code", h.status().get());
           g.writeEndObject();
         }
-        g.writeObjectFieldStart("dst_endpoint");
-        g.writeStringField("hostname", h.host());
-        g.writeNumberField("port", h.port());
-        g.writeEndObject();
+        dstEndpoint(g, h.host(), h.port());
         actor(g, h.binary());
       }
       case Inference i -> {
@@ -117,11 +111,7 @@ final class Ocsf {
         header(g, a, 3003, "Authorize Session", 3, "Identity & Access Management",
             a.granted() ? 1 : 99, a.granted() ? "Assign Privileges" : "Deny", a.granted() ? 1 : 2);
         g.writeNumberField("status_id", a.granted() ? 1 : 2);
-        g.writeObjectFieldStart("actor");
-        g.writeObjectFieldStart("user");
-        g.writeStringField("name", a.operator());
-        g.writeEndObject();
-        g.writeEndObject();
+        actorUser(g, a.operator());
         g.writeArrayFieldStart("privileges");
         g.writeString(a.kind() + ":" + a.subject());
         g.writeEndArray();
@@ -135,11 +125,7 @@ final class Ocsf {
       }
       case PolicyChange c -> {
         header(g, c, 5019, "Device Config State Change", 5, "Discovery", 99, "Policy Revision", 1);
-        g.writeObjectFieldStart("actor");
-        g.writeObjectFieldStart("user");
-        g.writeStringField("name", c.author());
-        g.writeEndObject();
-        g.writeEndObject();
+        actorUser(g, c.author());
         g.writeObjectFieldStart("unmapped");
         g.writeNumberField("revision", c.revision());
         g.writeStringField("channel", c.channel());
@@ -212,6 +198,21 @@ final class Ocsf {
     g.writeStringField("path", binary);
     g.writeEndObject();
     g.writeEndObject();
+    g.writeEndObject();
+  }
+
+  private static void actorUser(JsonGenerator g, String name) throws IOException {
+    g.writeObjectFieldStart("actor");
+    g.writeObjectFieldStart("user");
+    g.writeStringField("name", name);
+    g.writeEndObject();
+    g.writeEndObject();
+  }
+
+  private static void dstEndpoint(JsonGenerator g, String host, int port) throws IOException {
+    g.writeObjectFieldStart("dst_endpoint");
+    g.writeStringField("hostname", host);
+    g.writeNumberField("port", port);
     g.writeEndObject();
   }
 

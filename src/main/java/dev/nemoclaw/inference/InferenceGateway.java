@@ -33,6 +33,7 @@ public final class InferenceGateway implements AutoCloseable {
 
   private final GatewayConfig config;
   private final String token;
+  private final byte[] tokenBytes;
   private final HttpServer server;
   private final ExecutorService threads;
   private volatile HttpClient http;
@@ -43,6 +44,7 @@ public final class InferenceGateway implements AutoCloseable {
     byte[] secret = new byte[24];
     new SecureRandom().nextBytes(secret);
     this.token = HexFormat.of().formatHex(secret);
+    this.tokenBytes = token.getBytes(StandardCharsets.UTF_8);
     this.threads = Executors.newVirtualThreadPerTaskExecutor();
     this.calls = new ModelCalls(config, this::http);
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
@@ -97,8 +99,7 @@ public final class InferenceGateway implements AutoCloseable {
   private void serve(HttpExchange ex) {
     try {
       String given = Optional.ofNullable(ex.getRequestHeaders().getFirst(TOKEN_HEADER)).orElse("");
-      if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
-          token.getBytes(StandardCharsets.UTF_8))) {
+      if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), tokenBytes)) {
         Replies.error(ex, GatewayError.of(403, "forbidden", "only the sandbox's egress proxy may "
             + "call the inference gateway", "use http://" + HOST + "/v1 from inside the sandbox")
             .notRetryable());

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,13 +36,17 @@ final class ModelCalls {
   private final GatewayConfig config;
   private final Supplier<HttpClient> http;
   private final Map<String, RouteState> routes = new LinkedHashMap<>();
+  /** Each route's failover chain; routes are fixed for the gateway's life. */
+  private final Map<RouteState, List<RouteState>> chains = new HashMap<>();
   private final Ledger ledger;
   private final Optional<RateLimiter> rateLimiter;
 
   ModelCalls(GatewayConfig config, Supplier<HttpClient> http) {
     this.config = config;
     this.http = http;
-    config.spec().routes().forEach(r -> routes.put(r.name(), new RouteState(r, config.tuning())));
+    config.spec().routes().forEach(r -> routes.put(r.name(),
+        new RouteState(r, config.tuning(), config.prices())));
+    routes.values().forEach(r -> chains.put(r, chain(r)));
     this.ledger = new Ledger(config.spec().budget());
     this.rateLimiter = config.spec().rateLimit().map(l -> new RateLimiter(l,
         config.tuning().clock()));
@@ -168,7 +173,7 @@ final class ModelCalls {
     if (stream && endpoint.usageOnRequest && !body.has("stream_options")) {
       body.putObject("stream_options").put("include_usage", true);
     }
-    List<RouteState> chain = chain(chosen);
+    List<RouteState> chain = chains.get(chosen);
     List<Failure> failures = new ArrayList<>();
     for (int i = 0; i < chain.size(); i++) {
       Optional<Failure> f = attempt(ask, chain.get(i), chosen, body, stream);
@@ -206,7 +211,7 @@ final class ModelCalls {
       chain.add(r);
       next = r.route.fallback();
     }
-    return chain;
+    return List.copyOf(chain);
   }
 
   /** One route; empty when it answered (the agent has its answer), else why it did not. */
@@ -293,7 +298,7 @@ final class ModelCalls {
   private void account(Ask ask, RouteState r, RouteState chosen, int status, Usage usage,
       Duration latency, boolean stream, Optional<String> error) {
     String model = r.route.model();
-    Optional<PriceTable.Price> price = config.prices().price(r.provider(), model);
+    Optional<PriceTable.Price> price = r.price;
     BigDecimal usd = price.map(p -> p.cost(usage.prompt(), usage.completion()))
         .orElse(BigDecimal.ZERO);
     boolean unpriced = price.isEmpty() && usage.total() > 0;

@@ -8,6 +8,8 @@ import java.util.Optional;
 final class RouteState {
   final Route route;
   final CircuitBreaker breaker;
+  /** The route's model is fixed, so its price is looked up once, not per call. */
+  final Optional<PriceTable.Price> price;
   private long calls;
   private long failures;
   private long promptTokens;
@@ -15,8 +17,9 @@ final class RouteState {
   private BigDecimal usd = BigDecimal.ZERO;
   private Optional<String> lastError = Optional.empty();
 
-  RouteState(Route route, GatewayConfig.Tuning t) {
+  RouteState(Route route, GatewayConfig.Tuning t, PriceTable prices) {
     this.route = route;
+    this.price = prices.price(route.provider().yaml(), route.model());
     this.breaker = new CircuitBreaker(t.failuresToOpen(), t.cooldown(),
         t.slowCall().orElse(route.timeout().dividedBy(2)), t.slowWindow(), t.clock());
   }

@@ -25,16 +25,20 @@ final class SseParser {
     this.sink = sink;
   }
 
+  /** Copies whole runs between newlines: the stream's every byte passes here. */
   void feed(byte[] buf, int off, int len) throws IOException {
-    for (int i = off; i < off + len; i++) {
+    int end = off + len;
+    int from = off;
+    for (int i = off; i < end; i++) {
       if (buf[i] == '\n') {
+        line.write(buf, from, i - from);
+        from = i + 1;
         String l = line.toString(StandardCharsets.UTF_8);
         line.reset();
         endLine(l.endsWith("\r") ? l.substring(0, l.length() - 1) : l);
-      } else {
-        line.write(buf[i]);
       }
     }
+    line.write(buf, from, end - from);
   }
 
   /** The stream ended: an event without its closing blank line still counts. */

@@ -1,16 +1,13 @@
 package dev.nemoclaw.approval;
 
-import java.time.Clock;
+import dev.nemoclaw.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A clock and a scheduler that move only when a test says so. */
-final class ManualTime extends Clock implements Scheduler {
-  private Instant now;
+final class ManualTime extends ManualClock implements Scheduler {
   private final List<Task> tasks = new ArrayList<>();
 
   private static final class Task {
@@ -25,27 +22,12 @@ final class ManualTime extends Clock implements Scheduler {
   }
 
   ManualTime(Instant start) {
-    this.now = start;
-  }
-
-  @Override
-  public synchronized Instant instant() {
-    return now;
-  }
-
-  @Override
-  public ZoneId getZone() {
-    return ZoneOffset.UTC;
-  }
-
-  @Override
-  public Clock withZone(ZoneId zone) {
-    return this;
+    super(start);
   }
 
   @Override
   public synchronized Cancellable schedule(Duration delay, Runnable task) {
-    Task t = new Task(now.plus(delay), task);
+    Task t = new Task(instant().plus(delay), task);
     tasks.add(t);
     return () -> {
       synchronized (ManualTime.this) {
@@ -55,10 +37,12 @@ final class ManualTime extends Clock implements Scheduler {
   }
 
   /** Moves time on and runs (on this thread, outside the lock) what fell due. */
-  void advance(Duration d) {
+  @Override
+  public void advance(Duration d) {
     List<Task> due = new ArrayList<>();
     synchronized (this) {
-      now = now.plus(d);
+      super.advance(d);
+      Instant now = instant();
       for (var it = tasks.iterator(); it.hasNext(); ) {
         Task t = it.next();
         if (t.cancelled) {

@@ -4,13 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nemoclaw.testing.ManualClock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The circuit breaker's states, without sockets. */
 class InferenceBreakerTest {
-  final TestClock clock = new TestClock();
+  final ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
   final CircuitBreaker b = new CircuitBreaker(3, Duration.ofSeconds(30), Duration.ofSeconds(1),
       4, clock);
 

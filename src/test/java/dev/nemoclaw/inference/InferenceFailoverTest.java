@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nemoclaw.fake.FakeModel;
 import dev.nemoclaw.spec.Provider;
 import dev.nemoclaw.spec.Route;
+import dev.nemoclaw.testing.ManualClock;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -149,7 +151,7 @@ class InferenceFailoverTest {
 
   @Test
   void theCircuitOpensAfterFailuresAndAHalfOpenProbeClosesIt() throws Exception {
-    TestClock clock = new TestClock();
+    ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
     try (FakeModel a = FakeModel.start(0, Optional.empty());
         FakeModel b = FakeModel.start(0, Optional.empty());
         Rig rig = Rig.with(main(a), backup(b)).tuning(GatewayConfig.Tuning.defaults()
@@ -180,7 +182,7 @@ class InferenceFailoverTest {
 
   @Test
   void aFailedProbeReopensAndWithoutFallbackTheAgentLearnsWhenToRetry() throws Exception {
-    TestClock clock = new TestClock();
+    ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
     try (FakeModel a = FakeModel.start(0, Optional.empty());
         Rig rig = Rig.with(Rig.route("main", Provider.OPENAI, a.baseUrl(), "m"))
             .tuning(GatewayConfig.Tuning.defaults().withBreaker(1, Duration.ofSeconds(20))

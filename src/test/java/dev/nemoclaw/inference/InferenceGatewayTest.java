@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import dev.nemoclaw.fake.FakeModel;
 import dev.nemoclaw.spec.Provider;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -173,6 +177,42 @@ class InferenceGatewayTest {
       String everything = rig.events.stream().map(e -> e.toJsonLine())
           .reduce("", String::concat) + rig.snapshot().toJson() + r.body();
       assertFalse(everything.contains(KEY), "the key leaked: " + everything);
+    }
+  }
+
+  /** A provider that quotes the key it was sent, as some do in 401s, must not leak it. */
+  @Test
+  void aProviderErrorQuotingTheKeyReachesTheAgentWithoutIt() throws Exception {
+    HttpServer echo = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        0);
+    echo.createContext("/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      int status = "500".equals(ex.getRequestURI().getRawQuery()) ? 500 : 401;
+      byte[] b = ("{\"error\":{\"message\":\"Incorrect API key provided: "
+          + ex.getRequestHeaders().getFirst("Authorization") + "\"}}")
+          .getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.sendResponseHeaders(status, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    });
+    echo.start();
+    try (Rig rig = Rig.with(Rig.withKey(Rig.route("main", Provider.OPENAI,
+        URI.create("http://127.0.0.1:" + echo.getAddress().getPort() + "/v1"), "m"),
+        "FAKE_API_KEY")).credentials(Credentials.of(Map.of("FAKE_API_KEY", KEY))).start()) {
+      HttpResponse<String> passedOn = rig.post("/v1/chat/completions", Rig.chat("main", "hi"));
+      HttpResponse<String> failed = rig.post("/v1/chat/completions?500", Rig.chat("main", "hi"));
+      assertEquals(401, passedOn.statusCode());
+      assertEquals(500, failed.statusCode());
+      for (HttpResponse<String> r : List.of(passedOn, failed)) {
+        assertTrue(r.body().contains("Incorrect API key provided: Bearer [key]"), r.body());
+        assertFalse(r.body().contains(KEY), "the key leaked: " + r.body());
+      }
+      String events = rig.events.stream().map(e -> e.toJsonLine()).reduce("", String::concat)
+          + rig.snapshot().toJson();
+      assertFalse(events.contains(KEY), "the key leaked: " + events);
+    } finally {
+      echo.stop(0);
     }
   }
 

@@ -9,11 +9,13 @@ import dev.nemoclaw.fake.FakeModel;
 import dev.nemoclaw.spec.Budget;
 import dev.nemoclaw.spec.Provider;
 import dev.nemoclaw.spec.RateLimit;
+import dev.nemoclaw.testing.ManualClock;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,7 @@ class InferenceLimitsTest {
 
   @Test
   void pastTheRateLimitTheAgentGets429WithRetryAfter() throws Exception {
-    TestClock clock = new TestClock();
+    ManualClock clock = new ManualClock(Instant.parse("2025-01-01T00:00:00Z"));
     try (FakeModel fake = FakeModel.start(0, Optional.empty());
         Rig rig = Rig.with(Rig.route("main", Provider.OPENAI, fake.baseUrl(), "m"))
             .rateLimit(new RateLimit(2, Duration.ofMinutes(1)))

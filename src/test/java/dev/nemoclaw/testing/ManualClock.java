@@ -1,4 +1,4 @@
-package dev.nemoclaw.inference;
+package dev.nemoclaw.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,11 +6,15 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that moves only when a test says so. */
-final class TestClock extends Clock {
-  private Instant now = Instant.parse("2025-01-01T00:00:00Z");
+/** A UTC clock that moves only when a test says so; shared by every package's tests. */
+public class ManualClock extends Clock {
+  private Instant now;
 
-  synchronized void advance(Duration d) {
+  public ManualClock(Instant start) {
+    this.now = start;
+  }
+
+  public synchronized void advance(Duration d) {
     now = now.plus(d);
   }
 
