@@ -37,8 +37,11 @@ class SpecLoaderTest {
       examples = s.filter(p -> p.getFileName().toString().equals("agent.yaml")).toList();
     }
     assertTrue(examples.size() >= 2, () -> "examples: " + examples);
+    // what examples/openclaw/prepare.sh makes (a fresh checkout has not run it) stands elsewhere
+    Map<String, String> env = Map.of("OPENCLAW_RUNTIME", tmp.toString(),
+        "OPENCLAW_WORKSPACE", tmp.toString());
     for (Path p : examples) {
-      AgentSpec spec = fx.loader.read(p, Map.of());
+      AgentSpec spec = fx.loader.read(p, env);
       assertEquals(p.getParent().getFileName().toString(), spec.name());
     }
   }
