@@ -101,6 +101,8 @@ public final class HostKey {
       }
       try {
         Files.createLink(f, tmp);
+        // logs signed with this key must not outlive its name after a crash
+        dev.nemoclaw.host.AtomicFile.syncDirectory(f.getParent());
       } catch (FileAlreadyExistsException raced) {
         // another process created it first: theirs is the key
       }

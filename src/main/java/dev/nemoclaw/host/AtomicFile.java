@@ -34,11 +34,16 @@ public final class AtomicFile {
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException("cannot replace " + target + " atomically: " + e.getMessage(), e);
       }
-      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-        d.force(true);
-      }
+      syncDirectory(dir);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Makes a rename or link in {@code dir} durable: without it a crash can forget the name. */
+  public static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
     }
   }
 
