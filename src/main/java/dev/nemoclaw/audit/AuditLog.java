@@ -1,5 +1,6 @@
 package dev.nemoclaw.audit;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nemoclaw.audit.Problem.Kind;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -104,6 +105,24 @@ public final class AuditLog {
   /** Checks the whole chain and the head. */
   public Verification verify(HostKey key) throws IOException {
     return read(key, Optional.empty());
+  }
+
+  /** One verified record: where it is, its sequence number and its stored event object. */
+  public record Entry(Path file, long line, long seq, ObjectNode event) {}
+
+  /** Takes verified records in order; may throw to stop reading. */
+  @FunctionalInterface
+  public interface EntrySink {
+    void accept(Entry e) throws IOException;
+  }
+
+  /**
+   * Verifies the log while handing each good record's event to {@code sink}, oldest first,
+   * checkpoints included ({@code class_uid} 0); nothing after the first problem is delivered.
+   */
+  public Verification events(HostKey key, EntrySink sink) throws IOException {
+    return read(key, (file, line, seq, buf, from, to) ->
+        sink.accept(new Entry(file, line, seq, Records.event(buf, from, to))));
   }
 
   Verification read(HostKey key, ChainReader.Sink sink) throws IOException {

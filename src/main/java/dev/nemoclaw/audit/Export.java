@@ -33,7 +33,7 @@ public final class Export {
         out.write('\n');
       };
       case OCSF -> (file, line, seq, buf, from, to) -> {
-        ObjectNode event = event(buf, from, to);
+        ObjectNode event = Records.event(buf, from, to);
         if (event.path("class_uid").asInt() != 0) {
           ObjectNode meta = event.putObject("metadata");
           meta.put("version", Ocsf.VERSION);
@@ -50,7 +50,7 @@ public final class Export {
         }
       };
       case CEF -> (file, line, seq, buf, from, to) -> {
-        ObjectNode event = event(buf, from, to);
+        ObjectNode event = Records.event(buf, from, to);
         if (event.path("class_uid").asInt() != 0) {
           out.write(cef(event, log.name(), seq, version).getBytes(StandardCharsets.UTF_8));
           out.write('\n');
@@ -60,14 +60,6 @@ public final class Export {
     Verification v = log.read(key, sink);
     out.flush();
     return v;
-  }
-
-  private static ObjectNode event(byte[] buf, int from, int to) throws IOException {
-    JsonNode line = JSON.readTree(buf, from, to - from);
-    if (!(line.get("event") instanceof ObjectNode o)) {
-      throw new IOException("record has no event object");
-    }
-    return o;
   }
 
   /** One CEF:0 line; OCSF severity 1..6 spreads over CEF's 0..10. */
