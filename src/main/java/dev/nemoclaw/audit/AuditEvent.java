@@ -44,11 +44,20 @@ public sealed interface AuditEvent {
     public int classUid() { return 6003; }
   }
 
-  /** The agent process started: OCSF 1007 Process Activity, activity Launch. */
-  record ProcessStart(Instant time, long pid, List<String> command) implements AuditEvent {
+  /**
+   * The agent process started: OCSF 1007 Process Activity, activity Launch. {@code
+   * policyRevision} is the stored policy revision in force (0: agent.yaml alone).
+   */
+  record ProcessStart(Instant time, long pid, List<String> command, int policyRevision)
+      implements AuditEvent {
     public ProcessStart {
       command = List.copyOf(command);
     }
+
+    public ProcessStart(Instant time, long pid, List<String> command) {
+      this(time, pid, command, 0);
+    }
+
     public int classUid() { return 1007; }
   }
 

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import javax.crypto.Mac;
 
 /**
@@ -59,6 +60,13 @@ public final class AuditWriter implements AutoCloseable {
     }
   }
 
+  /** Another writer (a run of the same sandbox) holds the log. */
+  public static final class InUse extends IOException {
+    InUse(String message) {
+      super(message);
+    }
+  }
+
   private static final JsonFactory JSON = new JsonFactory()
       .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
 
@@ -79,6 +87,7 @@ public final class AuditWriter implements AutoCloseable {
   private long durable;
   private boolean closing;
   private IOException failure;
+  private volatile Consumer<IOException> onFailure = e -> {};
 
   // committer-only state
   private FileChannel out;
@@ -136,7 +145,7 @@ public final class AuditWriter implements AutoCloseable {
     }
     if (lock == null) {
       lc.close();
-      throw new IOException("another process is writing the audit log " + dir
+      throw new InUse("another process is writing the audit log " + dir
           + " (a run of sandbox " + log.name() + " is still going); stop it first");
     }
     AuditWriter w = new AuditWriter(log, key, options, lc, lock);
@@ -258,6 +267,24 @@ public final class AuditWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Calls {@code listener} (once, from the committer thread) when writing fails, so a caller can
+   * react at once instead of at its next append; at once if it already failed.
+   */
+  public void onFailure(Consumer<IOException> listener) {
+    onFailure = listener;
+    mutex.lock();
+    IOException f;
+    try {
+      f = failure;
+    } finally {
+      mutex.unlock();
+    }
+    if (f != null) {
+      listener.accept(f);
+    }
+  }
+
   /** Waits until every event appended before this call is fsynced and under the head. */
   public void sync() throws IOException {
     mutex.lock();
@@ -329,6 +356,7 @@ public final class AuditWriter implements AutoCloseable {
         } finally {
           mutex.unlock();
         }
+        onFailure.accept(failure);
         return;
       }
       mutex.lock();

@@ -89,6 +89,9 @@ final class Ocsf {
         g.writeNumberField("pid", p.pid());
         g.writeStringField("cmd_line", String.join(" ", p.command()));
         g.writeEndObject();
+        g.writeObjectFieldStart("unmapped");
+        g.writeNumberField("policy_revision", p.policyRevision());
+        g.writeEndObject();
       }
       case ProcessExit p -> {
         header(g, p, 1007, "Process Activity", 1, "System Activity", 2, "Terminate",

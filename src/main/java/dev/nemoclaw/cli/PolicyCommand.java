@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nemoclaw.host.HostDirs;
+import dev.nemoclaw.supervisor.Supervisor;
 import dev.nemoclaw.policy.CompiledPolicy;
 import dev.nemoclaw.policy.Decision;
 import dev.nemoclaw.policy.EgressRequest;
@@ -212,7 +213,8 @@ final class PolicyCommand {
   @Command(name = "rollback", mixinStandardHelpOptions = true,
       description = {"Make an earlier revision's rules current again, as a new revision (history"
           + " is never rewritten). --to 0 drops every added rule.",
-          "A running sandbox keeps the grants of its session until it restarts."})
+          "A running sandbox takes the new revision up within a second (its session grants stay);"
+              + " the revision is recorded in the sandbox's audit log."})
   static final class Rollback implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "the sandbox") String name;
     @Option(names = "--to", required = true, paramLabel = "N", description = "the revision to restore") int to;
@@ -223,6 +225,16 @@ final class PolicyCommand {
         Revision r = store.rollback(to, System.getProperty("user.name", "unknown"), "cli");
         System.out.println(name + ": revision " + r.number() + " restores revision " + to + " ("
             + r.changeSummary() + ")");
+        try {
+          if (!Supervisor.auditPolicyChange(HostDirs.fromEnvironment(), name, r)) {
+            Human.say("the running sandbox " + name + " takes it up within a second and records"
+                + " it in its audit log");
+          }
+        } catch (IOException e) {
+          Human.say("revision " + r.number() + " is stored, but could not be put in the audit"
+              + " log of " + name + ": " + e.getMessage());
+          return 1;
+        }
         return 0;
       });
     }

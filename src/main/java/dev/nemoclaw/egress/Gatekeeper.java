@@ -116,7 +116,11 @@ final class Gatekeeper {
       Destination d, Optional<String> method, Optional<String> path, Peer peer, boolean reuse) {
     InternalService service = internal.get(d.host());
     CompletableFuture<Outcome> outcome;
-    if (service != null) {
+    Optional<Decision.Deny> lockdown = policy.lockdown();
+    if (lockdown.isPresent()) {
+      outcome = CompletableFuture.completedFuture(afterPolicy(d, method.isEmpty(),
+          lockdown.get(), reuse));
+    } else if (service != null) {
       outcome = method.isPresent()
           ? CompletableFuture.completedFuture(new Outcome.Go(
               List.of(service.target().getAddress()), "nemoclaw " + d.host(),

@@ -1,6 +1,7 @@
 package dev.nemoclaw.policy;
 
 import java.net.InetAddress;
+import java.util.Optional;
 
 /**
  * The compiled network policy of one sandbox. Thread-safe; a decision costs microseconds.
@@ -15,4 +16,13 @@ public interface EgressPolicy {
    * then, never through a DNS name that happens to resolve to them.
    */
   boolean namesAddress(InetAddress address, int port);
+
+  /**
+   * When present, every request is refused with this decision, internal services such as
+   * inference.local included: the run can no longer record what it lets out (its audit log
+   * failed). Empty normally.
+   */
+  default Optional<Decision.Deny> lockdown() {
+    return Optional.empty();
+  }
 }

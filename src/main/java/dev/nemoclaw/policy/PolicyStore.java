@@ -112,6 +112,15 @@ public final class PolicyStore {
     return files.isEmpty() ? Optional.empty() : Optional.of(read(files.lastEntry().getValue()));
   }
 
+  /**
+   * The newest revision's number (0 when there is none), from the directory listing alone: what
+   * a running sandbox polls to notice a revision another process wrote.
+   */
+  public int newest() throws IOException {
+    TreeMap<Integer, Path> files = files();
+    return files.isEmpty() ? 0 : files.lastKey();
+  }
+
   /** Every added rule in force now: the newest revision's rules (empty without revisions). */
   public RuleSet current() throws IOException {
     return latest().map(Revision::rules).orElse(RuleSet.EMPTY);

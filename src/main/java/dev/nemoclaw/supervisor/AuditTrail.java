@@ -1,15 +1,17 @@
 package dev.nemoclaw.supervisor;
 
+import dev.nemoclaw.approval.ApprovalRequest;
 import dev.nemoclaw.approval.InboxEvent;
 import dev.nemoclaw.approval.Pending;
 import dev.nemoclaw.audit.AuditEvent;
 import dev.nemoclaw.audit.AuditLog;
 import dev.nemoclaw.audit.AuditWriter;
-import dev.nemoclaw.audit.Head;
 import dev.nemoclaw.audit.HostKey;
 import dev.nemoclaw.egress.EgressEvent;
 import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.inference.InferenceEvent;
+import dev.nemoclaw.policy.Revision;
+import dev.nemoclaw.policy.RuleSet;
 import dev.nemoclaw.sandbox.Outcome;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,33 +22,81 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * One run's feed into its sandbox's audit log: maps the supervisor's events (egress, inference,
- * approvals, the agent's start and end) to {@link AuditEvent}s, which the audit package defines so
- * that it depends on nothing above it. Like the event logs, a log that cannot be written never
- * stops enforcement: the run goes on, says so once, and the report's audit section stays empty.
+ * approvals, held requests, policy revisions, the agent's start and end) to {@link AuditEvent}s,
+ * which the audit package defines so that it depends on nothing above it.
+ *
+ * <p>Fail closed: a run whose log cannot be opened does not start ({@link Unavailable}); when
+ * writing fails later (a full disk), the listener given to {@link #onFailure} hears it once, and
+ * the supervisor then denies all egress, since nothing may leave unrecorded.
  */
 final class AuditTrail implements AutoCloseable {
-  private final Optional<AuditWriter> writer;
-  private final PrintStream messages;
-  private final AtomicBoolean warned = new AtomicBoolean();
-  private volatile Optional<RunReport.Audit> finished = Optional.empty();
-
-  private AuditTrail(Optional<AuditWriter> writer, PrintStream messages) {
-    this.writer = writer;
-    this.messages = messages;
+  /** The log cannot be opened or created; the message says which and why. */
+  static final class Unavailable extends Exception {
+    Unavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
-  static AuditTrail open(HostDirs dirs, String name, PrintStream messages) {
+  private final AuditWriter writer;
+  private final PrintStream messages;
+  private final AtomicBoolean failed = new AtomicBoolean();
+  private volatile Consumer<String> onFailure = reason -> {};
+  private volatile Optional<RunReport.Audit> finished = Optional.empty();
+
+  private AuditTrail(AuditWriter writer, PrintStream messages) {
+    this.writer = writer;
+    this.messages = messages;
+    writer.onFailure(e -> failed("the audit log stopped taking events: " + e.getMessage()));
+  }
+
+  /** A trail over a writer the caller opened (tests give it options). */
+  static AuditTrail over(AuditWriter writer, PrintStream messages) {
+    return new AuditTrail(writer, messages);
+  }
+
+  static AuditTrail open(HostDirs dirs, String name, PrintStream messages) throws Unavailable {
     try {
       HostKey key = HostKey.loadOrCreate(dirs.config());
-      return new AuditTrail(Optional.of(AuditLog.forSandbox(dirs.state(), name).openWriter(key)),
-          messages);
+      return new AuditTrail(AuditLog.forSandbox(dirs.state(), name).openWriter(key), messages);
     } catch (IOException | IllegalArgumentException e) {
-      messages.println("nemoclaw: cannot write the audit log of " + name + ": " + e.getMessage()
-          + "; everything is still enforced, but this run is not in the audit log");
-      return new AuditTrail(Optional.empty(), messages);
+      throw new Unavailable("cannot write the audit log of " + name + ": " + e.getMessage()
+          + "; a run whose decisions cannot be recorded does not start (check it with `nemoclaw"
+          + " audit verify " + name + "`)", e);
+    }
+  }
+
+  /**
+   * Records a revision made while no run of {@code name} was writing its log ({@code policy
+   * rollback} from the CLI). Returns false when a run holds the log: that run records the
+   * revision itself when it takes it up.
+   */
+  static boolean recordOffline(HostDirs dirs, String name, Revision r) throws IOException {
+    HostKey key = HostKey.loadOrCreate(dirs.config());
+    AuditWriter w;
+    try {
+      w = AuditLog.forSandbox(dirs.state(), name).openWriter(key);
+    } catch (AuditWriter.InUse busy) {
+      return false;
+    }
+    try (w) {
+      w.append(toAudit(r));
+    }
+    return true;
+  }
+
+  /** Hears, once, why the log stopped taking events. */
+  void onFailure(Consumer<String> listener) {
+    onFailure = listener;
+  }
+
+  private void failed(String reason) {
+    if (failed.compareAndSet(false, true)) {
+      messages.println("nemoclaw: " + reason + "; from now on all egress is denied");
+      onFailure.accept(reason);
     }
   }
 
@@ -62,8 +112,12 @@ final class AuditTrail implements AutoCloseable {
     toAudit(e).ifPresent(this::append);
   }
 
-  void started(long pid, List<String> command) {
-    append(new AuditEvent.ProcessStart(Instant.now(), pid, command));
+  void started(long pid, List<String> command, int policyRevision) {
+    append(new AuditEvent.ProcessStart(Instant.now(), pid, command, policyRevision));
+  }
+
+  void policyChanged(Revision r) {
+    append(toAudit(r));
   }
 
   void ended(long pid, Outcome o) {
@@ -71,16 +125,13 @@ final class AuditTrail implements AutoCloseable {
   }
 
   private void append(AuditEvent e) {
-    if (writer.isEmpty() || finished.isPresent()) {
+    if (finished.isPresent() || failed.get()) {
       return;
     }
     try {
-      writer.get().append(e);
+      writer.append(e);
     } catch (UncheckedIOException | IllegalStateException x) {
-      if (warned.compareAndSet(false, true)) {
-        messages.println("nemoclaw: the audit log stopped taking events: " + x.getMessage()
-            + "; everything is still enforced");
-      }
+      failed("the audit log stopped taking events: " + x.getMessage());
     }
   }
 
@@ -93,15 +144,11 @@ final class AuditTrail implements AutoCloseable {
       return finished.get();
     }
     RunReport.Audit a = new RunReport.Audit("", "");
-    if (writer.isPresent()) {
-      AuditWriter w = writer.get();
-      try {
-        w.close();
-        Head h = w.head();
-        a = new RunReport.Audit(w.currentFile().toString(), h.hash());
-      } catch (IOException e) {
-        messages.println("nemoclaw: could not close the audit log: " + e.getMessage());
-      }
+    try {
+      writer.close();
+      a = new RunReport.Audit(writer.currentFile().toString(), writer.head().hash());
+    } catch (IOException e) {
+      messages.println("nemoclaw: could not close the audit log: " + e.getMessage());
     }
     finished = Optional.of(a);
     return a;
@@ -159,10 +206,38 @@ final class AuditTrail implements AutoCloseable {
           d.verdict().wire(), d.decider().user(), d.decider().channel(), d.decider().at()));
       case InboxEvent.Expired x -> Optional.of(approval(x.item(), false, "deny",
           x.decider().user(), x.decider().channel(), x.decider().at()));
-      // a request being held is not yet a decision; its Network/Http event says HELD-then-what
-      case InboxEvent.New n -> Optional.empty();
+      // held egress is recorded as held; its approval (or expiry) follows as an Approval event,
+      // as does an escalation's, which is not a destination
+      case InboxEvent.New n -> n.item().request().kind() == ApprovalRequest.Kind.EGRESS
+          ? Optional.of(held(n.item())) : Optional.empty();
       case InboxEvent.Updated u -> Optional.empty();
     };
+  }
+
+  private static AuditEvent held(Pending p) {
+    ApprovalRequest r = p.request();
+    String binary = r.binary().orElse("");
+    String reason = "held for an operator as " + p.id() + " (no rule covers it; network.unknown:"
+        + " ask)";
+    return r.method().isPresent()
+        ? new AuditEvent.Http(p.createdAt(), AuditEvent.Decision.HELD, r.host(), r.port(),
+            r.method().get(), r.path().orElse(""), binary, Optional.empty(), reason)
+        : new AuditEvent.Network(p.createdAt(), AuditEvent.Decision.HELD, r.host(), r.port(),
+            binary, reason);
+  }
+
+  static AuditEvent toAudit(Revision r) {
+    String reason = r.reason() + r.rollbackTo().stream()
+        .mapToObj(n -> " (rollback to revision " + n + ")").findFirst().orElse("");
+    return new AuditEvent.PolicyChange(r.time(), r.number(), r.author(), r.channel(), reason,
+        texts(r.added()), texts(r.removed()));
+  }
+
+  private static List<String> texts(RuleSet rules) {
+    List<String> out = new ArrayList<>();
+    rules.allow().forEach(a -> out.add("allow " + a.text()));
+    rules.deny().forEach(d -> out.add("deny " + d.text()));
+    return out;
   }
 
   private static AuditEvent approval(Pending p, boolean granted, String scope, String user,

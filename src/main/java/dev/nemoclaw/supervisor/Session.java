@@ -61,11 +61,14 @@ final class Session implements ControlTarget {
   private final EscalatedEgress escalated = new EscalatedEgress();
   private volatile Supplier<Optional<ObjectNode>> inference = Optional::empty;
 
+  private final PrintStream messages;
+
   Session(String name, String backend, Inbox inbox, LivePolicy policy, PrintStream messages) {
     this.name = name;
     this.backend = backend;
     this.inbox = inbox;
     this.policy = policy;
+    this.messages = messages;
     inbox.listen(e -> {
       publish("approvals", ApprovalJson.toJson(e));
       if (e instanceof InboxEvent.New n) {
@@ -121,6 +124,28 @@ final class Session implements ControlTarget {
       return SsrfGuard.whySpecial(InetAddress.ofLiteral(host)).isPresent();
     } catch (IllegalArgumentException e) {
       return false; // a name
+    }
+  }
+
+  private volatile String refreshProblem = "";
+
+  /** Takes up a revision another process stored; a broken store is said once per problem. */
+  void refreshPolicy() {
+    try {
+      if (policy.refresh()) {
+        publishLog("policy revision " + policy.revision() + " is in force");
+        messages.println("nemoclaw: policy revision " + policy.revision() + " is in force");
+      }
+      refreshProblem = "";
+    } catch (IOException e) {
+      String problem = String.valueOf(e.getMessage());
+      if (!problem.equals(refreshProblem)) {
+        refreshProblem = problem;
+        messages.println("nemoclaw: policy reload failed, the previous revision stays in force: "
+            + problem);
+        publishLog("policy reload failed, the previous revision stays in force: "
+            + e.getMessage());
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import dev.nemoclaw.egress.UnknownHandler;
 import dev.nemoclaw.spec.Inference;
 import dev.nemoclaw.spec.Privacy;
 import dev.nemoclaw.policy.PolicyStore;
+import dev.nemoclaw.policy.Revision;
 import dev.nemoclaw.spec.Network;
 import dev.nemoclaw.spec.UnknownAction;
 import dev.nemoclaw.host.AtomicFile;
@@ -60,6 +61,16 @@ public final class Supervisor {
 
   private Supervisor() {}
 
+  /**
+   * Puts a revision the CLI stored ({@code policy rollback}) in sandbox {@code name}'s audit log,
+   * unless a run of it holds the log, which then records the revision as it takes it up (within
+   * a second). Returns whether it was written here.
+   */
+  public static boolean auditPolicyChange(HostDirs dirs, String name, Revision r)
+      throws IOException {
+    return AuditTrail.recordOffline(dirs, name, r);
+  }
+
   /** Runs the plan to its end and returns {@code run}'s exit code (CONTRACT §4). */
   public static int run(SandboxPlan plan, Options opts) throws InterruptedException {
     LinuxBackend backend = LinuxBackend.forThisHost();
@@ -96,6 +107,8 @@ public final class Supervisor {
               server.socket()));
           AuditTrail audit = AuditTrail.open(dirs, plan.name(), out)) {
         inbox.listen(audit::inbox);
+        policy.onRevision(audit::policyChanged);
+        audit.onFailure(policy::failClosed);
         PrivacyFindings findings = new PrivacyFindings();
         Optional<Perimeter> perimeter = Optional.empty();
         if (proxy) {
@@ -108,11 +121,15 @@ public final class Supervisor {
             return EXIT_FAILED_TO_START;
           }
         }
+        // a revision another process stores (policy rollback) applies within a quarter second
         Thread stats = Thread.ofVirtual().start(() -> {
           try {
-            while (true) {
-              Thread.sleep(1000);
-              session.publishStats();
+            for (long tick = 1; ; tick++) {
+              Thread.sleep(250);
+              session.refreshPolicy();
+              if (tick % 4 == 0) {
+                session.publishStats();
+              }
             }
           } catch (InterruptedException e) {
             // the run is over
@@ -120,7 +137,8 @@ public final class Supervisor {
         });
         try {
           SandboxPlan sandbox = perimeter.map(p -> p.sandbox(plan)).orElse(plan);
-          int code = run(sandbox, opts, backend, perimeter, session, findings, audit);
+          int code = run(sandbox, opts, backend, perimeter, session, findings, audit,
+              policy.revision());
           session.exited(code);
           return code;
         } finally {
@@ -132,6 +150,9 @@ public final class Supervisor {
             + e.holder().pid() + "); stop it with `nemoclaw stop " + plan.name()
             + "` or choose another name with --name");
         return EXIT_FAILED_TO_START;
+      } catch (AuditTrail.Unavailable e) {
+        out.println("nemoclaw: " + e.getMessage());
+        return EXIT_FAILED_TO_START;
       } catch (IOException e) {
         out.println("nemoclaw: cannot open the control socket for " + plan.name() + ": "
             + e.getMessage());
@@ -142,7 +163,7 @@ public final class Supervisor {
 
   private static int run(SandboxPlan plan, Options opts, LinuxBackend backend,
       Optional<Perimeter> perimeter, Session session, PrivacyFindings findings,
-      AuditTrail audit) throws InterruptedException {
+      AuditTrail audit, int policyRevision) throws InterruptedException {
     LaunchOptions launch = LaunchOptions.defaults().withOutput(session::onOutput);
     if (opts.tui().isPresent()) {
       opts.tui().get().accept(session);
@@ -157,7 +178,7 @@ public final class Supervisor {
     try {
       handle = backend.start(plan, Install.locate(), launch);
       session.started(handle);
-      audit.started(handle.pid(), plan.command());
+      audit.started(handle.pid(), plan.command(), policyRevision);
     } catch (SandboxException e) {
       opts.messages().println("nemoclaw: cannot start the sandbox: " + e.getMessage());
       return new Outcome.Reason.FailedToStart(e.step(), e.getMessage()).exitCode();

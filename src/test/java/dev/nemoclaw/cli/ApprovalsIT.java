@@ -205,6 +205,96 @@ class ApprovalsIT {
     assertTrue(history.stdout().contains("\"author\" : \"root\"")
         || history.stdout().contains("\"author\":\"root\""), history::toString);
     assertTrue(history.stdout().contains("cli"), history::toString);
+
+    // the audit log has it all: held, approved by whom, the revision; then an offline rollback
+    Cli.Result rb = Cli.run(env, null, "policy", "rollback", "ask-always", "--to", "0");
+    assertEquals(0, rb.exit(), rb::toString);
+    List<JsonNode> events = ocsf(env, "ask-always");
+    JsonNode held = find(events, e -> e.path("class_uid").asInt() == 4002
+        && e.path("action").asText().equals("Held"));
+    assertEquals("six.test", held.at("/http_request/url/hostname").asText(), held::toString);
+    JsonNode approval = find(events, e -> e.path("class_uid").asInt() == 3003);
+    assertEquals("root", approval.at("/actor/user/name").asText(), approval::toString);
+    assertEquals("always", approval.at("/unmapped/scope").asText(), approval::toString);
+    List<JsonNode> changes = events.stream().filter(e -> e.path("class_uid").asInt() == 5019).toList();
+    assertEquals(2, changes.size(), events::toString);
+    assertEquals(1, changes.get(0).at("/unmapped/revision").asInt());
+    assertEquals(2, changes.get(1).at("/unmapped/revision").asInt());
+    assertTrue(changes.get(1).at("/unmapped/reason").asText().contains("rollback to revision 0"),
+        changes.get(1)::toString);
+    assertTrue(changes.get(1).at("/unmapped/removed/0").asText().contains("six.test"),
+        changes.get(1)::toString);
+    // the second run started under revision 1
+    assertEquals(List.of(0, 1), events.stream().filter(e -> e.path("type_uid").asInt() == 100701)
+        .map(e -> e.at("/unmapped/policy_revision").asInt()).toList(), events::toString);
+  }
+
+  /** Issue 9's acceptance: a rollback while the agent runs decides its very next request. */
+  @Test
+  void aRollbackDuringARunChangesTheDecisionOfItsNextRequest() throws Exception {
+    Map<String, String> env = env("h7");
+    String name = "live-rollback";
+    dev.nemoclaw.policy.PolicyStore.forSandbox(work.resolve("h7/state"), name).append(
+        List.of(dev.nemoclaw.approval.ApprovalRequest.alwaysRule("one.test", port())), List.of(),
+        "alice", "cli", "seeded by the test");
+    Path f = work.resolve(name + ".yaml");
+    Files.writeString(f, """
+        apiVersion: nemoclaw.dev/v1
+        name: %s
+        command: [sh, -c, %s]
+        network: {mode: proxy, unknown: deny}
+        """.formatted(name, new ObjectMapper().writeValueAsString(
+        "i=0; while [ $i -lt 300 ]; do echo \"r$i: $(" + curl("one.test", "/live")
+            + ")\"; i=$((i+1)); sleep 0.1; done")));
+    Bg bg = run(env, "run", f.toString());
+    waitFor(bg, "hello from origin /live", 30);
+    Cli.Result rb = Cli.run(env, null, "policy", "rollback", name, "--to", "0");
+    assertEquals(0, rb.exit(), rb::toString);
+    assertTrue(rb.stderr().contains("takes it up within a second"), rb::toString);
+    long t0 = System.nanoTime();
+    waitFor(bg, "policy_denied", 10);
+    System.out.println("rollback reached the running sandbox in "
+        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
+    assertTrue(bg.stderr().contains("policy revision 2 is in force"), bg::stderr);
+    assertEquals(0, Cli.run(env, null, "stop", name).exit());
+    bg.waitFor();
+    // every answer after the first denial is a denial: one generation at a time
+    List<String> answers = bg.stdout().lines().filter(l -> l.startsWith("r")).toList();
+    int firstDenied = 0;
+    while (!answers.get(firstDenied).contains("policy_denied")) {
+      firstDenied++;
+    }
+    assertTrue(firstDenied > 0, bg::stdout);
+    assertTrue(answers.subList(firstDenied, answers.size()).stream()
+        .allMatch(l -> l.contains("policy_denied") || !l.contains("hello")), bg::stdout);
+    JsonNode change = find(ocsf(env, name), e -> e.path("class_uid").asInt() == 5019);
+    assertEquals(2, change.at("/unmapped/revision").asInt(), change::toString);
+    assertEquals("cli", change.at("/unmapped/channel").asText(), change::toString);
+  }
+
+  static void waitFor(Bg bg, String text, int seconds) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!bg.stdout().contains(text)) {
+      assertTrue(System.nanoTime() < end, () -> "no '" + text + "' in " + seconds + " s: "
+          + bg.stdout() + bg.stderr());
+      assertTrue(bg.p().isAlive() || bg.stdout().contains(text), bg::stderr);
+      Thread.sleep(50);
+    }
+  }
+
+  List<JsonNode> ocsf(Map<String, String> env, String name) throws Exception {
+    Cli.Result r = Cli.run(env, null, "audit", "export", name, "--format", "ocsf");
+    assertEquals(0, r.exit(), r::toString);
+    List<JsonNode> out = new ArrayList<>();
+    for (String l : r.stdout().lines().toList()) {
+      out.add(new ObjectMapper().readTree(l));
+    }
+    return out;
+  }
+
+  static JsonNode find(List<JsonNode> events, java.util.function.Predicate<JsonNode> p) {
+    return events.stream().filter(p).findFirst()
+        .orElseThrow(() -> new AssertionError("no such event in " + events));
   }
 
   /** The acceptance: `nemoclaw term` shows the held request at once; one key approves it. */

@@ -2,6 +2,7 @@ package dev.nemoclaw.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nemoclaw.approval.ApprovalRequest;
@@ -11,6 +12,7 @@ import dev.nemoclaw.approval.Pending;
 import dev.nemoclaw.approval.Verdict;
 import dev.nemoclaw.audit.AuditEvent;
 import dev.nemoclaw.audit.AuditLog;
+import dev.nemoclaw.audit.AuditWriter;
 import dev.nemoclaw.audit.HostKey;
 import dev.nemoclaw.audit.Verification;
 import dev.nemoclaw.egress.EgressEvent;
@@ -18,6 +20,8 @@ import dev.nemoclaw.egress.Peer;
 import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.inference.InferenceEvent;
 import dev.nemoclaw.policy.EgressRequest;
+import dev.nemoclaw.policy.PolicyStore;
+import dev.nemoclaw.policy.Revision;
 import dev.nemoclaw.sandbox.Limits;
 import dev.nemoclaw.sandbox.Outcome;
 import dev.nemoclaw.sandbox.ResourceUsage;
@@ -112,7 +116,41 @@ class AuditTrailTest {
         new InboxEvent.Expired(p, new Decider(Decider.NEMOCLAW, "timeout", T))).orElseThrow());
     assertEquals(false, x.granted());
     assertEquals("timeout", x.channel());
-    assertTrue(AuditTrail.toAudit(new InboxEvent.New(p)).isEmpty());
+    AuditEvent.Network held = assertInstanceOf(AuditEvent.Network.class,
+        AuditTrail.toAudit(new InboxEvent.New(p)).orElseThrow());
+    assertEquals(AuditEvent.Decision.HELD, held.decision());
+    assertEquals("pypi.org", held.host());
+    assertEquals("/usr/bin/pip", held.binary());
+    assertTrue(held.reason().contains("a1b2c3"), held.reason());
+  }
+
+  @Test
+  void aHeldPlainHttpRequestIsHttpActivity() {
+    ApprovalRequest r = ApprovalRequest.egress("agent", new EgressRequest("example.com", 80,
+        Optional.of("POST"), Optional.of("/upload"), Optional.empty()), OptionalLong.empty(), false);
+    Pending p = new Pending("d4e5f6", r, 1, T, T.plusSeconds(60), Optional.empty());
+    AuditEvent.Http h = assertInstanceOf(AuditEvent.Http.class,
+        AuditTrail.toAudit(new InboxEvent.New(p)).orElseThrow());
+    assertEquals(AuditEvent.Decision.HELD, h.decision());
+    assertEquals("POST", h.method());
+    assertEquals("/upload", h.path());
+  }
+
+  @Test
+  void aRevisionIsAPolicyChangeWithItsRules(@TempDir Path dir) throws Exception {
+    PolicyStore store = new PolicyStore(dir);
+    store.append(List.of(ApprovalRequest.alwaysRule("pypi.org", 443)), List.of(), "alice", "tui",
+        "approval a1");
+    Revision back = store.rollback(0, "bob", "cli");
+    AuditEvent.PolicyChange c = assertInstanceOf(AuditEvent.PolicyChange.class,
+        AuditTrail.toAudit(back));
+    assertEquals(2, c.revision());
+    assertEquals("bob", c.author());
+    assertEquals("cli", c.channel());
+    assertTrue(c.reason().contains("rollback to revision 0"), c.reason());
+    assertEquals(1, c.removed().size());
+    assertTrue(c.removed().getFirst().startsWith("allow ") && c.removed().getFirst().contains("pypi.org"),
+        c.removed().toString());
   }
 
   @Test
@@ -134,7 +172,7 @@ class AuditTrailTest {
     PrintStream out = new PrintStream(messages, true, StandardCharsets.UTF_8);
     RunReport.Audit report;
     try (AuditTrail trail = AuditTrail.open(dirs, "agent", out)) {
-      trail.started(99, List.of("curl", "https://api.github.com"));
+      trail.started(99, List.of("curl", "https://api.github.com"), 0);
       trail.egress(new EgressEvent.Decided(T, CURL, "api.github.com", 443, Optional.empty(),
           Optional.empty(), EgressEvent.Verdict.ALLOW, "github", "allowed"));
       report = trail.finish();
@@ -152,16 +190,66 @@ class AuditTrailTest {
   }
 
   @Test
-  void aLogThatCannotBeOpenedWarnsAndTheRunGoesOn(@TempDir Path home) throws Exception {
+  void aLogThatCannotBeOpenedStopsTheRunFromStarting(@TempDir Path home) throws Exception {
     HostDirs dirs = new HostDirs(home.resolve("config"), home.resolve("state"), home.resolve("run"));
     Files.createDirectories(dirs.state().resolve("audit/agent"));
     Files.writeString(dirs.state().resolve("audit/agent/head.json"), "{}");
-    ByteArrayOutputStream messages = new ByteArrayOutputStream();
-    try (AuditTrail trail = AuditTrail.open(dirs, "agent", new PrintStream(messages, true, StandardCharsets.UTF_8))) {
-      trail.started(1, List.of("true"));
-      assertEquals(new RunReport.Audit("", ""), trail.finish());
+    AuditTrail.Unavailable e = assertThrows(AuditTrail.Unavailable.class,
+        () -> AuditTrail.open(dirs, "agent", System.err));
+    assertTrue(e.getMessage().contains("cannot write the audit log of agent")
+        && e.getMessage().contains("nemoclaw audit verify agent"), e.getMessage());
+  }
+
+  @Test
+  void aRevisionMadeWhileNoRunWritesIsRecordedAndOneMadeDuringARunIsLeftToIt(@TempDir Path home)
+      throws Exception {
+    HostDirs dirs = new HostDirs(home.resolve("config"), home.resolve("state"), home.resolve("run"));
+    PolicyStore store = PolicyStore.forSandbox(dirs.state(), "agent");
+    Revision r = store.append(List.of(ApprovalRequest.alwaysRule("pypi.org", 443)), List.of(),
+        "alice", "cli", "test");
+    assertTrue(AuditTrail.recordOffline(dirs, "agent", r));
+    try (AuditTrail running = AuditTrail.open(dirs, "agent", System.err)) {
+      assertEquals(false, AuditTrail.recordOffline(dirs, "agent", store.rollback(0, "bob", "cli")));
     }
+    List<Integer> classes = new java.util.ArrayList<>();
+    AuditLog.forSandbox(dirs.state(), "agent").events(HostKey.load(dirs.config()),
+        e -> classes.add(e.event().path("class_uid").asInt()));
+    assertEquals(List.of(0, 5019, 0, 0, 0), classes); // open, change, close; open, close
+  }
+
+  @Test
+  void whenWritingFailsTheListenerHearsItOnceAndSaysEgressIsDenied(@TempDir Path home)
+      throws Exception {
+    HostDirs dirs = new HostDirs(home.resolve("config"), home.resolve("state"), home.resolve("run"));
+    java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+    java.time.Clock failing = new java.time.Clock() {
+      public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
+      public java.time.Clock withZone(java.time.ZoneId z) { return this; }
+      public Instant instant() {
+        if (broken.get()) {
+          throw new IllegalStateException("disk on fire");
+        }
+        return T;
+      }
+    };
+    AuditWriter w = AuditLog.forSandbox(dirs.state(), "agent").openWriter(
+        HostKey.loadOrCreate(dirs.config()),
+        new AuditWriter.Options(64L << 20, 1, 1000, failing));
+    ByteArrayOutputStream messages = new ByteArrayOutputStream();
+    List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (AuditTrail trail = AuditTrail.over(w, new PrintStream(messages, true, StandardCharsets.UTF_8))) {
+      trail.onFailure(heard::add);
+      broken.set(true);
+      trail.started(1, List.of("true"), 0); // its periodic checkpoint asks the clock
+      long until = System.nanoTime() + 5_000_000_000L;
+      while (heard.isEmpty() && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
+      trail.started(2, List.of("true"), 0);
+    }
+    assertEquals(1, heard.size(), heard.toString());
+    assertTrue(heard.getFirst().contains("disk on fire"), heard.getFirst());
     String said = messages.toString(StandardCharsets.UTF_8);
-    assertTrue(said.contains("cannot write the audit log of agent") && said.contains("still enforced"), said);
+    assertTrue(said.contains("all egress is denied"), said);
   }
 }
