@@ -68,40 +68,8 @@ class ApprovalsIT {
         "JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts);
   }
 
-  /** {@code nemoclaw run} in the background, output to files. */
-  record Bg(Process p, Path out, Path err) {
-    String stdout() {
-      return read(out);
-    }
-
-    String stderr() {
-      return read(err);
-    }
-
-    static String read(Path f) {
-      try {
-        return Files.readString(f);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
-
-    int waitFor() throws Exception {
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "run did not end");
-      return p.exitValue();
-    }
-  }
-
   Bg run(Map<String, String> env, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Cli.REPO.resolve("nemoclaw").toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(Cli.REPO.toFile());
-    pb.environment().put("NEMOCLAW_SKIP_BUILD", "1");
-    pb.environment().remove("CI");
-    pb.environment().putAll(env);
-    Path out = Files.createTempFile(work, "out", ".txt");
-    Path err = Files.createTempFile(work, "err", ".txt");
-    return new Bg(pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err);
+    return Bg.start(env, work, args);
   }
 
   /** The pending approvals once {@code n} exist (or fails after 20 s). */
@@ -247,12 +215,12 @@ class ApprovalsIT {
         "i=0; while [ $i -lt 300 ]; do echo \"r$i: $(" + curl("one.test", "/live")
             + ")\"; i=$((i+1)); sleep 0.1; done")));
     Bg bg = run(env, "run", f.toString());
-    waitFor(bg, "hello from origin /live", 30);
+    bg.awaitStdout("hello from origin /live", 30);
     Cli.Result rb = Cli.run(env, null, "policy", "rollback", name, "--to", "0");
     assertEquals(0, rb.exit(), rb::toString);
     assertTrue(rb.stderr().contains("takes it up within a second"), rb::toString);
     long t0 = System.nanoTime();
-    waitFor(bg, "policy_denied", 10);
+    bg.awaitStdout("policy_denied", 10);
     System.out.println("rollback reached the running sandbox in "
         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
     assertTrue(bg.stderr().contains("policy revision 2 is in force"), bg::stderr);
@@ -270,16 +238,6 @@ class ApprovalsIT {
     JsonNode change = find(ocsf(env, name), e -> e.path("class_uid").asInt() == 5019);
     assertEquals(2, change.at("/unmapped/revision").asInt(), change::toString);
     assertEquals("cli", change.at("/unmapped/channel").asText(), change::toString);
-  }
-
-  static void waitFor(Bg bg, String text, int seconds) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!bg.stdout().contains(text)) {
-      assertTrue(System.nanoTime() < end, () -> "no '" + text + "' in " + seconds + " s: "
-          + bg.stdout() + bg.stderr());
-      assertTrue(bg.p().isAlive() || bg.stdout().contains(text), bg::stderr);
-      Thread.sleep(50);
-    }
   }
 
   List<JsonNode> ocsf(Map<String, String> env, String name) throws Exception {
