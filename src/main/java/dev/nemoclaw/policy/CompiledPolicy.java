@@ -91,8 +91,12 @@ public final class CompiledPolicy implements EgressPolicy {
     for (StoredRule.Deny d : added.deny()) {
       rules.add(Rule.deny(denyOrder++, d.name(), d.rule()));
     }
-    boolean off = network.mode() == NetworkMode.NONE;
-    return new CompiledPolicy(off, network.unknown(), HostIndex.build(rules), rules.size(),
+    return of(network.mode() == NetworkMode.NONE, network.unknown(), rules);
+  }
+
+  /** Rules already named and ordered (a policy layer's scope group, see LayeredPolicy). */
+  static CompiledPolicy of(boolean off, UnknownAction unknown, List<Rule> rules) {
+    return new CompiledPolicy(off, unknown, HostIndex.build(rules), rules.size(),
         !off && rules.stream().anyMatch(r -> !r.deny && r.inspect));
   }
 
@@ -102,6 +106,11 @@ public final class CompiledPolicy implements EgressPolicy {
    */
   public boolean inspects() {
     return inspects;
+  }
+
+  /** What happens to a request no rule covers. */
+  public UnknownAction unknown() {
+    return unknown;
   }
 
   /** How many rules (presets', agent.yaml's allow and deny, added ones) were compiled. */

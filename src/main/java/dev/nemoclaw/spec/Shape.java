@@ -3,7 +3,7 @@ package dev.nemoclaw.spec;
 import java.util.List;
 
 /**
- * The keys each mapping of agent.yaml (and of a preset file) may hold. The binders refuse any
+ * The keys each mapping of agent.yaml (and of preset and policy layer files) may hold. The binders refuse any
  * other key with these lists, and SchemaTest checks docs/agent.schema.json against them, so the
  * loader and the schema cannot drift apart. {@code schemaDef} names the object in the schema:
  * {@code ""} for the root, otherwise the entry under {@code $defs}.
@@ -27,7 +27,9 @@ enum Shape {
   PRIVACY("privacy", "detectors", "action", "scope"),
   CUSTOM_DETECTOR("customDetector", "name", "regex"),
   TOOL_RULE("toolRule", "match", "action", "rateLimit"),
-  PRESET(null, "description", "allow");
+  PRESET(null, "description", "allow"),
+  LAYER(null, "apiVersion", "kind", "layer", "name", "scopes"),
+  LAYER_SCOPE(null, "match", "allow", "deny", "unknown");
 
   private final String schemaDef;
   private final List<String> keys;

@@ -76,7 +76,7 @@ final class SpecBinder {
         resources, security, network, inference, privacy, tools));
   }
 
-  private static String apiVersion(String s) {
+  static String apiVersion(String s) {
     if (!s.equals(AgentSpec.API_VERSION)) {
       throw new IllegalArgumentException("'" + s + "' is not supported; allowed: "
           + AgentSpec.API_VERSION);

@@ -21,6 +21,11 @@ public final class PolicyFixture {
 
   /** {@code network} is the body of the {@code network:} key, without indentation. */
   public static CompiledPolicy compile(Path dir, String network) {
+    return CompiledPolicy.compile(network(dir, network));
+  }
+
+  /** agent.yaml's {@code network:} section, bound as the CLI binds it. */
+  public static dev.nemoclaw.spec.Network network(Path dir, String network) {
     try {
       Path profiles = Files.createDirectories(dir.resolve("profiles"));
       Files.writeString(profiles.resolve("default.json"), "{}");
@@ -28,8 +33,8 @@ public final class PolicyFixture {
           + "network:\n");
       network.lines().forEach(l -> yaml.append("  ").append(l).append('\n'));
       Path file = Files.writeString(dir.resolve("agent.yaml"), yaml);
-      return CompiledPolicy.compile(new SpecLoader(new Presets(PRESETS),
-          new SeccompProfiles(profiles)).read(file, Map.of()).network());
+      return new SpecLoader(new Presets(PRESETS),
+          new SeccompProfiles(profiles)).read(file, Map.of()).network();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (dev.nemoclaw.spec.SpecException e) {
