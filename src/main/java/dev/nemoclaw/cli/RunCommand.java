@@ -1,6 +1,7 @@
 package dev.nemoclaw.cli;
 
 import dev.nemoclaw.host.HostCapabilities;
+import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.host.HostProbe;
 import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.spec.AgentSpec;
@@ -38,6 +39,7 @@ final class RunCommand implements Callable<Integer> {
   String name;
   Map<String, String> env;
   boolean dryRun;
+  Path policyDir;
 
   /** The command's model; parsing fills the fields of a new RunCommand, which then runs. */
   static CommandSpec model() {
@@ -74,6 +76,10 @@ final class RunCommand implements Callable<Integer> {
     spec.addOption(OptionSpec.builder("-e", "--env").paramLabel("K=V")
         .type(Map.class).auxiliaryTypes(String.class, String.class)
         .description("an extra plain variable inside").getter(env).setter(env).build());
+    option(spec, new Binding<Path>(() -> c.policyDir, v -> c.policyDir = v), Path.class, "DIR",
+        "org and team policy layer files (default: CONFIG/policy.d, see docs/policy-layers.md);"
+            + " edits to them, and to agent.yaml's network and privacy, apply while the run goes",
+        "--policy-dir");
     option(spec, new Binding<Boolean>(() -> c.dryRun, v -> c.dryRun = v), Boolean.TYPE, null,
         "print the fully resolved plan as JSON, with the protections active on this host;"
             + " start nothing", "--dry-run");
@@ -95,6 +101,9 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     AgentSpec spec;
     SandboxPlan plan;
+    SpecPolicySource policy;
+    Path layers = policyDir != null ? policyDir
+        : HostDirs.fromEnvironment().config().resolve("policy.d");
     try {
       spec = SpecLoader.load(file, System.getenv());
       plan = Planner.plan(spec, new Planner.Overrides(Optional.ofNullable(name),
@@ -106,6 +115,14 @@ final class RunCommand implements Callable<Integer> {
       return EXIT_FAILED_TO_START;
     } catch (Planner.PlanException e) {
       System.err.println("nemoclaw run: " + e.getMessage());
+      return EXIT_FAILED_TO_START;
+    }
+    try {
+      policy = SpecPolicySource.open(spec, plan.name(), layers);
+    } catch (SpecException e) {
+      e.errors().forEach(err -> System.err.println(err.render()));
+      System.err.println("nemoclaw run: " + e.errors().size() + " error(s) in the policy layers"
+          + " in " + layers + "; nothing was started");
       return EXIT_FAILED_TO_START;
     }
     if (dryRun) {
@@ -131,10 +148,9 @@ final class RunCommand implements Callable<Integer> {
             + " use `nemoclaw run` and `nemoclaw approvals` from another shell");
         return EXIT_FAILED_TO_START;
       }
-      return TuiRun.run(plan, spec, Optional.ofNullable(report), never);
+      return TuiRun.run(plan, spec, policy, Optional.ofNullable(report), never);
     }
     return Supervisor.run(plan, new Supervisor.Options(Optional.ofNullable(report), interactive,
-        System.err, spec.network(), spec.inference(), spec.privacy(), never,
-        Optional.empty()));
+        System.err, policy, spec.inference(), never, Optional.empty()));
   }
 }

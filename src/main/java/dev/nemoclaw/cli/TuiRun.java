@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TuiRun {
   private TuiRun() {}
 
-  static int run(SandboxPlan plan, AgentSpec spec, Optional<Path> report, boolean ci)
+  static int run(SandboxPlan plan, AgentSpec spec, SpecPolicySource policy,
+      Optional<Path> report, boolean ci)
       throws Exception {
     ByteArrayOutputStream messages = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(messages, true, StandardCharsets.UTF_8);
@@ -30,8 +31,8 @@ final class TuiRun {
     AtomicInteger code = new AtomicInteger(125);
     Thread sandbox = Thread.ofPlatform().name("nemoclaw-tui-run").start(() -> {
       try {
-        code.set(Supervisor.run(plan, new Supervisor.Options(report, false, out, spec.network(),
-            spec.inference(), spec.privacy(), ci,
+        code.set(Supervisor.run(plan, new Supervisor.Options(report, false, out, policy,
+            spec.inference(), ci,
             Optional.of(t -> attached.complete(new TargetTermFeed(plan.name(), t))))));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -1,38 +1,53 @@
 package dev.nemoclaw.supervisor;
 
-import dev.nemoclaw.policy.CompiledPolicy;
 import dev.nemoclaw.policy.Decision;
 import dev.nemoclaw.policy.EgressPolicy;
 import dev.nemoclaw.policy.EgressRequest;
+import dev.nemoclaw.policy.LayeredPolicy;
 import dev.nemoclaw.policy.PolicyStore;
 import dev.nemoclaw.policy.Revision;
 import dev.nemoclaw.policy.RuleSet;
-import dev.nemoclaw.spec.Network;
+import dev.nemoclaw.privacy.PrivacyGuard;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * agent.yaml's network section with the sandbox's stored revisions layered on top, recompiled
- * when an approval writes a new revision; the proxy always asks the newest. Each revision that
- * appears while the run goes on is handed to the listener once (the audit log records it), and
- * while {@link #failClosed} holds a reason every request is denied with it.
+ * The run's effective policy (org and team layers, agent.yaml, the stored revisions), rebuilt
+ * whole when any of them changes: an approval's revision, {@code policy rollback} from another
+ * process, an edit of agent.yaml's network or privacy section or of a layer file. The new
+ * generation replaces the old in one step, so each decision sees one generation, never a mix.
+ * Each revision that appears while the run goes on is handed to the listener once (the audit log
+ * records it), and while {@link #failClosed} holds a reason every request is denied with it.
  */
 final class LivePolicy implements EgressPolicy {
-  private record Generation(CompiledPolicy policy, int revision) {}
+  private record Generation(LayeredPolicy policy, int revision, PolicySource.Live live,
+      List<Object> files) {}
 
-  private final Network network;
+  private final PolicySource source;
   private final PolicyStore store;
+  private final LivePrivacy privacy;
   private final AtomicReference<Generation> current = new AtomicReference<>();
   private volatile Consumer<Revision> onRevision = r -> {};
   private volatile Optional<String> closedBecause = Optional.empty();
+  private List<Object> refused = List.of();
 
-  LivePolicy(Network network, PolicyStore store) throws IOException {
-    this.network = network;
+  LivePolicy(PolicySource source, PolicyStore store) throws IOException {
+    this.source = source;
     this.store = store;
-    reload();
+    this.privacy = new LivePrivacy(source.initial().privacy());
+    List<Object> files = fingerprint();
+    Optional<Revision> latest = store.latest();
+    current.set(new Generation(compile(source.initial(), latest), number(latest),
+        source.initial(), files));
   }
 
   /** Receives each revision newer than the one in force when it was set. */
@@ -40,36 +55,66 @@ final class LivePolicy implements EgressPolicy {
     onRevision = listener;
   }
 
-  /**
-   * Compiles agent.yaml's rules plus every stored revision again, and hands the revisions that
-   * were not in force before to the listener, oldest first.
-   */
-  synchronized void reload() throws IOException {
-    Optional<Revision> latest = store.latest();
-    int newest = latest.map(Revision::number).orElse(0);
-    Generation before = current.get();
-    current.set(new Generation(CompiledPolicy.compile(network,
-        latest.map(Revision::rules).orElse(RuleSet.EMPTY)), newest));
-    if (before != null) {
-      for (int n = before.revision() + 1; n < newest; n++) {
-        onRevision.accept(store.revision(n));
-      }
-      if (newest > before.revision()) {
-        onRevision.accept(latest.get());
-      }
-    }
+  /** The privacy guard of the generation in force (the proxy and inference.local use it). */
+  PrivacyGuard privacy() {
+    return privacy;
   }
 
   /**
-   * Reloads when the store has a revision this policy has not seen (another process wrote it:
-   * {@code policy rollback}, an approval through another sandbox's CLI); returns whether it did.
+   * Takes up whatever changed since the generation in force: a stored revision, an edited
+   * agent.yaml or layer file. Returns what it did, one line each, for the run's messages.
+   *
+   * @throws PolicySource.Invalid the edited files have errors: the generation in force stays,
+   *     and the same broken files are not read again until they change
    */
-  boolean refresh() throws IOException {
-    if (store.newest() == current.get().revision()) {
-      return false;
+  synchronized List<String> refresh() throws IOException, PolicySource.Invalid {
+    Generation before = current.get();
+    List<Object> files = fingerprint();
+    boolean edited = !files.equals(before.files()) && !files.equals(refused);
+    if (!edited && store.newest() == before.revision()) {
+      return List.of();
     }
-    reload();
-    return true;
+    PolicySource.Live live = before.live();
+    if (edited) {
+      try {
+        live = source.load();
+      } catch (PolicySource.Invalid e) {
+        refused = files;
+        throw e;
+      }
+    }
+    Optional<Revision> latest = store.latest();
+    int newest = number(latest);
+    current.set(new Generation(compile(live, latest), newest, live,
+        edited ? files : before.files()));
+    List<String> said = new ArrayList<>();
+    if (edited) {
+      privacy.set(live.privacy());
+      said.add("policy reloaded from " + String.join(", ", source.watched().stream()
+          .map(p -> p.getFileName().toString()).toList()) + ": " + current.get().policy()
+          .ruleCount() + " network rules in force");
+      live.staticChanges().forEach(c -> said.add(c + " changed but cannot change while the"
+          + " sandbox runs; it applies at the next run"));
+    }
+    for (int n = before.revision() + 1; n < newest; n++) {
+      onRevision.accept(store.revision(n));
+    }
+    if (newest > before.revision()) {
+      onRevision.accept(latest.get());
+    }
+    if (newest != before.revision()) {
+      said.add("policy revision " + newest + " is in force");
+    }
+    return said;
+  }
+
+  /** Applies a revision this process just stored (an approval with {@code always}). */
+  void reload() throws IOException {
+    try {
+      refresh();
+    } catch (PolicySource.Invalid e) {
+      // an edit with errors is said by the next tick; the stored revision is in force anyway
+    }
   }
 
   /** The stored revision in force (0: agent.yaml alone). */
@@ -77,12 +122,17 @@ final class LivePolicy implements EgressPolicy {
     return current.get().revision();
   }
 
+  /** Whether an uncovered destination may be held for an operator now (else it is denied). */
+  boolean asks() {
+    return current.get().policy().asks();
+  }
+
   /** From now on every request is denied, saying {@code reason}. */
   void failClosed(String reason) {
     closedBecause = Optional.of(reason);
   }
 
-  /** Whether a rule in force now asks for TLS inspection (see {@link CompiledPolicy#inspects}). */
+  /** Whether a rule in force now asks for TLS inspection. */
   boolean inspects() {
     return current.get().policy().inspects();
   }
@@ -102,5 +152,29 @@ final class LivePolicy implements EgressPolicy {
   @Override
   public boolean namesAddress(InetAddress address, int port) {
     return current.get().policy().namesAddress(address, port);
+  }
+
+  private LayeredPolicy compile(PolicySource.Live live, Optional<Revision> latest) {
+    return LayeredPolicy.compile(live.network(), latest.map(Revision::rules).orElse(RuleSet.EMPTY),
+        live.layers(), source.agent());
+  }
+
+  private static int number(Optional<Revision> r) {
+    return r.map(Revision::number).orElse(0);
+  }
+
+  /** Name, inode, size and time of each watched file: an edit or a replacing rename changes it. */
+  private List<Object> fingerprint() throws IOException {
+    List<Object> out = new ArrayList<>();
+    for (Path p : source.watched()) {
+      try {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+        out.add(List.of(p.toString(), String.valueOf(a.fileKey()), a.size(),
+            a.lastModifiedTime().toMillis()));
+      } catch (NoSuchFileException e) {
+        out.add(List.of(p.toString(), "missing"));
+      }
+    }
+    return out;
   }
 }

@@ -74,7 +74,7 @@ final class Perimeter implements AutoCloseable {
             + cause.getMessage());
       }
     }
-    PrivacyGuard privacy = PrivacyGuard.of(opts.privacy());
+    PrivacyGuard privacy = policy.privacy();
     try {
       inference = InferenceSession.start(opts.inference(), privacy, dirs,
           runDir.resolve("inference.jsonl"), out, session::onInference, findings,

@@ -129,22 +129,24 @@ final class Session implements ControlTarget {
 
   private volatile String refreshProblem = "";
 
-  /** Takes up a revision another process stored; a broken store is said once per problem. */
+  /**
+   * Takes up what changed under the policy (a revision another process stored, an edited
+   * agent.yaml or layer file) and says so; a broken edit is said once and changes nothing.
+   */
   void refreshPolicy() {
     try {
-      if (policy.refresh()) {
-        publishLog("policy revision " + policy.revision() + " is in force");
-        messages.println("nemoclaw: policy revision " + policy.revision() + " is in force");
+      for (String line : policy.refresh()) {
+        publishLog(line);
+        messages.println("nemoclaw: " + line);
       }
       refreshProblem = "";
-    } catch (IOException e) {
+    } catch (IOException | PolicySource.Invalid e) {
       String problem = String.valueOf(e.getMessage());
       if (!problem.equals(refreshProblem)) {
         refreshProblem = problem;
-        messages.println("nemoclaw: policy reload failed, the previous revision stays in force: "
+        publishLog("policy reload failed, the policy in force stays: " + problem);
+        messages.println("nemoclaw: policy reload failed, the policy in force stays:\n"
             + problem);
-        publishLog("policy reload failed, the previous revision stays in force: "
-            + e.getMessage());
       }
     }
   }

@@ -7,11 +7,9 @@ import dev.nemoclaw.control.ControlTarget;
 import dev.nemoclaw.control.Registry;
 import dev.nemoclaw.egress.UnknownHandler;
 import dev.nemoclaw.spec.Inference;
-import dev.nemoclaw.spec.Privacy;
 import dev.nemoclaw.policy.PolicyStore;
 import dev.nemoclaw.policy.Revision;
 import dev.nemoclaw.spec.Network;
-import dev.nemoclaw.spec.UnknownAction;
 import dev.nemoclaw.host.AtomicFile;
 import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.host.Install;
@@ -55,8 +53,11 @@ public final class Supervisor {
    *     starts; the agent then gets /dev/null as stdin and its output goes only to the target's
    *     {@code output} events, because the TUI owns the terminal
    */
+  /**
+   * @param policy agent.yaml's live sections and the policy layers, re-read when they change
+   */
   public record Options(Optional<Path> report, boolean interactive, PrintStream messages,
-      Network network, Inference inference, Privacy privacy, boolean ci,
+      PolicySource policy, Inference inference, boolean ci,
       Optional<Consumer<ControlTarget>> tui) {}
 
   private Supervisor() {}
@@ -71,6 +72,13 @@ public final class Supervisor {
     return AuditTrail.recordOffline(dirs, name, r);
   }
 
+  /** Holds uncovered requests for an operator while the policy in force lets it ask. */
+  private static UnknownHandler asking(LivePolicy policy, UnknownHandler hold) {
+    UnknownHandler deny = UnknownHandler.denyAtOnce();
+    return (request, unknown, peer) -> (policy.asks() ? hold : deny)
+        .onUnknown(request, unknown, peer);
+  }
+
   /** Runs the plan to its end and returns {@code run}'s exit code (CONTRACT §4). */
   public static int run(SandboxPlan plan, Options opts) throws InterruptedException {
     LinuxBackend backend = LinuxBackend.forThisHost();
@@ -80,7 +88,7 @@ public final class Supervisor {
     LivePolicy policy;
     PolicyStore store = PolicyStore.forSandbox(dirs.state(), plan.name());
     try {
-      policy = new LivePolicy(opts.network(), store);
+      policy = new LivePolicy(opts.policy(), store);
     } catch (IOException e) {
       out.println("nemoclaw: cannot read the stored policy of " + plan.name() + ": "
           + e.getMessage() + " (see `nemoclaw policy history " + plan.name() + "`)");
@@ -90,7 +98,9 @@ public final class Supervisor {
     Optional<CompletableFuture<SandboxTls>> makingTls = proxy && policy.inspects()
         ? Optional.of(SandboxTls.start(plan.name(), System.getenv()))
         : Optional.empty();
-    boolean ask = opts.network().unknown() == UnknownAction.ASK && !opts.ci();
+    Network network = opts.policy().initial().network();
+    // network.unknown is static (the inbox is made for it); a layer may still forbid asking live
+    boolean ask = policy.asks() && !opts.ci();
     PolicyWriter toStore = PolicyWriter.to(store);
     PolicyWriter writer = (request, allow, decider) -> {
       if (request.host().equals(Escalations.HOST)) {
@@ -98,7 +108,7 @@ public final class Supervisor {
       }
       toStore.persist(request, allow, decider);
     };
-    try (Inbox inbox = new Inbox(opts.network().approvalTimeout(), !ask, writer)) {
+    try (Inbox inbox = new Inbox(network.approvalTimeout(), !ask, writer)) {
       Session session = new Session(plan.name(), backend.name(), inbox, policy, out);
       Registry registry = Registry.fromEnvironment();
       try (ControlServer server = ControlServer.start(registry.socketFor(plan.name()), session);
@@ -114,7 +124,8 @@ public final class Supervisor {
         if (proxy) {
           try {
             perimeter = Optional.of(Perimeter.open(plan, opts, dirs, policy, inbox, session,
-                ask ? session.unknownHandler() : UnknownHandler.denyAtOnce(), makingTls,
+                ask ? asking(policy, session.unknownHandler()) : UnknownHandler.denyAtOnce(),
+                makingTls,
                 findings, audit));
           } catch (Perimeter.StartFailure e) {
             out.println("nemoclaw: " + e.getMessage());

@@ -31,7 +31,7 @@ class SessionOutputTest {
         UnknownAction.DENY, Duration.ofSeconds(5));
     try (Inbox inbox = new Inbox(Duration.ofSeconds(5), true, PolicyWriter.none())) {
       Session s = new Session("t", "linux", inbox,
-          new LivePolicy(network, PolicyStore.forSandbox(state, "t")),
+          new LivePolicy(new TestSource(state.resolve("agent.yaml"), network), PolicyStore.forSandbox(state, "t")),
           new PrintStream(OutputStream.nullOutputStream()));
       List<ObjectNode> events = new CopyOnWriteArrayList<>();
       s.subscribe(List.of("output"), events::add);
