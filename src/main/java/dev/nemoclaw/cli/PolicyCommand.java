@@ -31,14 +31,16 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "policy",
     mixinStandardHelpOptions = true,
-    description = "Validate agent specs and work with the policy store: revisions, diffs, rollback, explain.",
+    description = "Validate agent specs, import OpenShell policies, and work with the policy store:"
+        + " revisions, diffs, rollback, explain.",
     subcommands = {
       PolicyCommand.Validate.class,
       PolicyCommand.Show.class,
       PolicyCommand.History.class,
       PolicyCommand.Diff.class,
       PolicyCommand.Rollback.class,
-      PolicyCommand.Explain.class
+      PolicyCommand.Explain.class,
+      PolicyImportCommand.class
     })
 final class PolicyCommand {
 
