@@ -37,9 +37,9 @@ import picocli.CommandLine.Parameters;
             + " md is GitHub-flavoured Markdown."},
     footer = {"", "Examples:",
         "  nemoclaw report hello",
-        "  nemoclaw report hello --format html -o hello-report.html",
-        "  nemoclaw report hello --since 7d --format md -o weekly.md",
-        "  nemoclaw report hello --last --format html -o last-run.html",
+        "  nemoclaw report hello --format html --out hello-report.html",
+        "  nemoclaw report hello --since 7d --format md --out weekly.md",
+        "  nemoclaw report hello --last --format html --out last-run.html",
         "", "Exit codes: 0 report written, the log intact; 1 no such log, no host key, or the log"
             + " was tampered with (the report of what verified is still written); 2 usage error."})
 final class ReportCommand implements Callable<Integer> {
@@ -52,7 +52,7 @@ final class ReportCommand implements Callable<Integer> {
       description = "html or md (default md)")
   Format format;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+  @Option(names = "--out", paramLabel = "FILE",
       description = "write the report to FILE (atomically: a temp file, fsync, rename) instead of"
           + " stdout")
   Path output;

@@ -110,7 +110,7 @@ class ReportIT {
   @Test
   void htmlReportRendersInChromium() throws Exception {
     Path html = work.resolve("out/report.html");
-    Cli.Result r = cli("report", "report-demo", "--format", "html", "-o", html.toString());
+    Cli.Result r = cli("report", "report-demo", "--format", "html", "--out", html.toString());
     assertEquals(0, r.exit(), r::toString);
     assertEquals("", r.stdout(), r::toString);
     assertTrue(r.stderr().contains("report of report-demo written to " + html), r::toString);
