@@ -174,7 +174,7 @@ class ReportIT {
     Files.write(log, lines, StandardCharsets.UTF_8);
     Path out = work.resolve("tampered.html");
     Cli.Result r = Cli.run(Map.of("NEMOCLAW_HOME", copy.toString()), null,
-        "report", "report-demo", "--format", "html", "--output", out.toString());
+        "report", "report-demo", "--format", "html", "--out", out.toString());
     assertEquals(1, r.exit(), r::toString);
     assertTrue(r.stderr().contains("report-demo's audit log is NOT intact (modified at " + log + ":"
         + (denied + 1)), r::toString);
@@ -187,7 +187,7 @@ class ReportIT {
   void usageAndMissingLogs() throws Exception {
     Cli.Result help = cli("report", "--help");
     assertEquals(0, help.exit(), help::toString);
-    for (String s : List.of("--format", "--since", "--until", "--run", "--last", "-o, --output",
+    for (String s : List.of("--format", "--since", "--until", "--run", "--last", "--out",
         "Examples:", "nemoclaw report hello --format html -o hello-report.html", "Exit codes: 0")) {
       assertTrue(help.stdout().contains(s), () -> s + "\n" + help);
     }

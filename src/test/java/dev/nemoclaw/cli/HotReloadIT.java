@@ -1,0 +1,127 @@
+package dev.nemoclaw.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Policy as code while the agent runs (issue 9): an edit of agent.yaml's network section, then an
+ * org layer file that forbids the destination, reach the running sandbox within a second, and
+ * a static edit (resources) is refused live and said.
+ */
+class HotReloadIT {
+  @TempDir static Path work;
+  static HttpServer origin;
+  static boolean added;
+
+  @BeforeAll
+  static void start() throws Exception {
+    added = TestNet.add();
+    origin = TestNet.http(50, TestNet::hello);
+    TestNet.readableBySandbox(work);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (origin != null) {
+      origin.stop(0);
+    }
+    TestNet.remove(added);
+  }
+
+  String spec(String allow, String memory) throws Exception {
+    String loop = "i=0; while [ $i -lt 600 ]; do echo \"r$i: $(curl -s --max-time 20 http://"
+        + TestNet.IP + ":" + origin.getAddress().getPort() + "/hot)\"; i=$((i+1)); sleep 0.05;"
+        + " done";
+    return """
+        apiVersion: nemoclaw.dev/v1
+        name: hot
+        org: acme
+        team: data
+        command: [sh, -c, %s]
+        resources: {memory: %s}
+        network:
+          mode: proxy
+          unknown: deny
+          allow: [%s]
+        """.formatted(new ObjectMapper().writeValueAsString(loop), memory, allow);
+  }
+
+  @Test
+  void editsOfAgentYamlAndOfALayerApplyToTheNextRequests() throws Exception {
+    Path home = work.resolve("home");
+    Path layers = Files.createDirectories(work.resolve("policy.d"));
+    Path agent = work.resolve("agent.yaml");
+    Files.writeString(agent, spec("", "512Mi"));
+    Map<String, String> env = Map.of("NEMOCLAW_HOME", home.toString());
+    Bg bg = Bg.start(env, work, "run", "--ci", "--policy-dir", layers.toString(),
+        agent.toString());
+    try {
+      bg.awaitStdout("policy_denied", 30);
+      long t0 = System.nanoTime();
+      Files.writeString(agent, spec("{host: \"" + TestNet.IP + "\", ports: ["
+          + origin.getAddress().getPort() + "]}", "1Gi"));
+      bg.awaitStdout("hello from origin /hot", 10);
+      long allowedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertTrue(bg.stderr().contains("resources changed but cannot change while the sandbox"
+          + " runs"), bg::stderr);
+      int before = bg.stdout().split("policy_denied", -1).length;
+      Files.writeString(layers.resolve("acme.yaml"), """
+          apiVersion: nemoclaw.dev/v1
+          kind: PolicyLayer
+          layer: org
+          name: acme
+          scopes:
+            - match: "org:acme"
+              deny: [{host: "%s"}]
+          """.formatted(TestNet.IP));
+      long t1 = System.nanoTime();
+      while (bg.stdout().split("policy_denied", -1).length == before) {
+        assertTrue(System.nanoTime() - t1 < TimeUnit.SECONDS.toNanos(10), bg::stdout);
+        Thread.sleep(20);
+      }
+      long deniedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
+      System.out.println("agent.yaml edit applied in ~" + allowedMs + " ms, layer edit in ~"
+          + deniedMs + " ms (requests every 50 ms)");
+      assertTrue(allowedMs < 2000 && deniedMs < 2000, allowedMs + " / " + deniedMs);
+      // the denial names the layer
+      String last = bg.stdout().lines().filter(l -> l.contains("policy_denied")).reduce((a, b) -> b)
+          .orElseThrow();
+      assertTrue(last.contains("org layer acme scopes[0] deny[0]"), last);
+    } finally {
+      Cli.run(env, null, "stop", "hot");
+      bg.waitFor();
+    }
+    List<String> lines = bg.stdout().lines().filter(l -> l.startsWith("r")).toList();
+    assertTrue(lines.size() > 10, bg::stdout);
+  }
+
+  @Test
+  void aBrokenLayerFileStopsARunFromStartingAndNamesTheLine() throws Exception {
+    Path layers = Files.createDirectories(work.resolve("bad.d"));
+    Files.writeString(layers.resolve("team.yaml"), """
+        apiVersion: nemoclaw.dev/v1
+        kind: PolicyLayer
+        layer: team
+        scopes:
+          - match: "team:data"
+            deny: [{hots: x.example}]
+        """);
+    Path agent = Files.writeString(work.resolve("bad-agent.yaml"), spec("", "256Mi"));
+    Cli.Result r = Cli.run(Map.of("NEMOCLAW_HOME", work.resolve("home2").toString()), null, "run",
+        "--ci", "--policy-dir", layers.toString(), agent.toString());
+    assertEquals(125, r.exit(), r::toString);
+    assertTrue(r.stderr().contains("team.yaml:6:") && r.stderr().contains("hots"), r::toString);
+  }
+}
