@@ -57,6 +57,13 @@ public final class SyslogSender implements Export.Destination, AutoCloseable {
    */
   public static SyslogSender open(Syslog.Target target, Syslog.Facility facility, String hostname,
       String sandbox, int udpMax) throws IOException {
+    return open(target, facility, hostname, sandbox, udpMax,
+        (SSLSocketFactory) SSLSocketFactory.getDefault());
+  }
+
+  /** As above, with TLS from {@code tls} (tests bring their own trust). */
+  static SyslogSender open(Syslog.Target target, Syslog.Facility facility, String hostname,
+      String sandbox, int udpMax, SSLSocketFactory tls) throws IOException {
     if (udpMax < Syslog.MIN_UDP_MAX || udpMax > Syslog.MAX_UDP_MAX) {
       throw new IllegalArgumentException("the UDP message size must be " + Syslog.MIN_UDP_MAX
           + ".." + Syslog.MAX_UDP_MAX + " bytes, not " + udpMax);
@@ -72,16 +79,15 @@ public final class SyslogSender implements Export.Destination, AutoCloseable {
       return new SyslogSender(target, facility, hostname, sandbox, udpMax, new DatagramSocket(),
           to, null);
     }
-    Socket s = target.transport() == Syslog.Transport.TLS
-        ? SSLSocketFactory.getDefault().createSocket() : new Socket();
+    Socket s = target.transport() == Syslog.Transport.TLS ? tls.createSocket() : new Socket();
     try {
       s.connect(to, CONNECT_TIMEOUT_MS);
       s.setTcpNoDelay(true);
-      if (s instanceof SSLSocket tls) {
-        SSLParameters p = tls.getSSLParameters();
+      if (s instanceof SSLSocket ssl) {
+        SSLParameters p = ssl.getSSLParameters();
         p.setEndpointIdentificationAlgorithm("HTTPS");
-        tls.setSSLParameters(p);
-        tls.startHandshake();
+        ssl.setSSLParameters(p);
+        ssl.startHandshake();
       }
       return new SyslogSender(target, facility, hostname, sandbox, udpMax, null, null, s);
     } catch (IOException e) {

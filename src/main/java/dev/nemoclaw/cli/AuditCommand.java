@@ -159,16 +159,18 @@ final class AuditCommand {
     @Parameters(paramLabel = "NAME", description = "the sandbox's name")
     String name;
 
-    @Option(names = "--format", description = "ocsf, jsonl or cef (required without --syslog;"
+    @Option(names = "--format", paramLabel = "FORMAT", description = "ocsf, jsonl or cef (required without --syslog;"
         + " with it the default is ocsf)")
     Format format;
 
     @Option(names = "--syslog", paramLabel = "URL", converter = SyslogTargetConverter.class,
-        description = "send to a syslog receiver instead of stdout: udp://HOST[:PORT],"
-            + " tcp://HOST[:PORT] (port 514) or tls://HOST[:PORT] (6514; the JDK's trust store)")
+        description = "send to a syslog receiver instead of stdout; URL is one of"
+            + " udp://HOST[:PORT] or tcp://HOST[:PORT] (port 514 by default),"
+            + " tls://HOST[:PORT] (6514, checked against the JDK's trust store)")
     dev.nemoclaw.audit.Syslog.Target syslog;
 
-    @Option(names = "--facility", defaultValue = "local0", converter = FacilityConverter.class,
+    @Option(names = "--facility", paramLabel = "FACILITY", defaultValue = "local0",
+        converter = FacilityConverter.class,
         description = "the syslog facility: local0 (default) … local7, daemon, auth, user, …")
     dev.nemoclaw.audit.Syslog.Facility facility;
 

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * arrives, in order, with its sandbox and seq; a tampered log stops at the bad record.
  */
 @Timeout(60)
-class SyslogForwardingTest {
+public class SyslogForwardingTest {
   @TempDir Path dir;
   private static final ObjectMapper JSON = new ObjectMapper();
   static final Pattern RFC5424 = Pattern.compile("<(\\d+)>1 (\\S+) (\\S+) nemoclaw - (\\S+)"
@@ -56,7 +56,7 @@ class SyslogForwardingTest {
   }
 
   /** Reads octet-counted frames ({@code LEN SP MSG}) until the sender closes. */
-  static List<String> octetCounted(InputStream in) throws IOException {
+  public static List<String> octetCounted(InputStream in) throws IOException {
     DataInputStream d = new DataInputStream(in);
     List<String> out = new ArrayList<>();
     while (true) {
@@ -248,6 +248,63 @@ class SyslogForwardingTest {
       List<Long> seqs = new ArrayList<>(eventSeqs(5));
       LongStream.rangeClosed(9, 15).forEach(seqs::add);
       assertArrivedInOrder(got.get(30, TimeUnit.SECONDS), "agent", seqs);
+    }
+  }
+  @Test
+  void overTlsTheReceiverIsVerifiedAndGetsEveryEvent() throws Exception {
+    AuditLog log = AuditFixture.write(dir, "agent", 20, AuditWriter.Options.defaults());
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(256);
+    java.security.KeyPair k = g.generateKeyPair();
+    org.bouncycastle.asn1.x500.X500Name name = new org.bouncycastle.asn1.x500.X500Name("CN=localhost");
+    java.time.Instant now = java.time.Instant.now();
+    java.security.cert.X509Certificate cert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
+        .getCertificate(new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name,
+            java.math.BigInteger.ONE, java.util.Date.from(now.minusSeconds(3600)),
+            java.util.Date.from(now.plusSeconds(86_400)), name, k.getPublic())
+            .addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false,
+                new org.bouncycastle.asn1.x509.GeneralNames(new org.bouncycastle.asn1.x509.GeneralName(
+                    org.bouncycastle.asn1.x509.GeneralName.dNSName, "localhost")))
+            .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                .build(k.getPrivate())));
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("leaf", k.getPrivate(), "x".toCharArray(), new java.security.cert.Certificate[] {cert});
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("SunX509");
+    kmf.init(ks, "x".toCharArray());
+    javax.net.ssl.SSLContext server = javax.net.ssl.SSLContext.getInstance("TLS");
+    server.init(kmf.getKeyManagers(), null, null);
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("receiver", cert);
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext client = javax.net.ssl.SSLContext.getInstance("TLS");
+    client.init(null, tmf.getTrustManagers(), null);
+
+    try (ServerSocket ss = server.getServerSocketFactory().createServerSocket(0, 2,
+        InetAddress.getLoopbackAddress())) {
+      Syslog.Target t = new Syslog.Target(Syslog.Transport.TLS, "localhost", ss.getLocalPort());
+      // the default trust store does not know this receiver: refused at the handshake
+      CompletableFuture<Void> refused = CompletableFuture.runAsync(() -> {
+        try (Socket s = ss.accept()) {
+          s.getInputStream().read();
+        } catch (IOException expected) {
+          // the client gave up on the handshake
+        }
+      });
+      IOException e = assertThrows(IOException.class,
+          () -> SyslogSender.open(t, Syslog.Facility.LOCAL0, "h", "agent", 8192));
+      assertTrue(e.getMessage().startsWith("cannot connect to " + t + ": "), e.getMessage());
+      refused.get(10, TimeUnit.SECONDS);
+
+      CompletableFuture<List<String>> got = tcpReceiver(ss);
+      try (SyslogSender s = SyslogSender.open(t, Syslog.Facility.LOCAL0, "host-1", "agent", 8192,
+          client.getSocketFactory())) {
+        assertInstanceOf(Verification.Intact.class, Export.send(log, KEY, Export.Format.OCSF, s));
+      }
+      assertArrivedInOrder(got.get(30, TimeUnit.SECONDS), "agent", eventSeqs(20));
     }
   }
 }
