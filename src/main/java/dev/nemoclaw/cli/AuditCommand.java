@@ -7,6 +7,7 @@ import dev.nemoclaw.audit.AuditLog;
 import dev.nemoclaw.audit.Export;
 import dev.nemoclaw.audit.HostKey;
 import dev.nemoclaw.audit.Problem;
+import dev.nemoclaw.audit.Syslog;
 import dev.nemoclaw.audit.SyslogSender;
 import dev.nemoclaw.audit.Verification;
 import dev.nemoclaw.host.HostDirs;
@@ -167,12 +168,12 @@ final class AuditCommand {
         description = "send to a syslog receiver instead of stdout; URL is one of"
             + " udp://HOST[:PORT] or tcp://HOST[:PORT] (port 514 by default),"
             + " tls://HOST[:PORT] (6514, checked against the JDK's trust store)")
-    dev.nemoclaw.audit.Syslog.Target syslog;
+    Syslog.Target syslog;
 
     @Option(names = "--facility", paramLabel = "FACILITY", defaultValue = "local0",
         converter = FacilityConverter.class,
         description = "the syslog facility: local0 (default) … local7, daemon, auth, user, …")
-    dev.nemoclaw.audit.Syslog.Facility facility;
+    Syslog.Facility facility;
 
     @Option(names = "--udp-max", paramLabel = "BYTES", defaultValue = "8192",
         description = "the largest UDP message; longer ones are cut and marked truncated=\"N\""
@@ -189,12 +190,12 @@ final class AuditCommand {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
             "Missing required option: '--format=<format>' (or --syslog URL)");
       }
-      if (udpMax < dev.nemoclaw.audit.Syslog.MIN_UDP_MAX
-          || udpMax > dev.nemoclaw.audit.Syslog.MAX_UDP_MAX) {
+      if (udpMax < Syslog.MIN_UDP_MAX
+          || udpMax > Syslog.MAX_UDP_MAX) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
             "Invalid value for option '--udp-max': " + udpMax + " is not in "
-                + dev.nemoclaw.audit.Syslog.MIN_UDP_MAX + ".."
-                + dev.nemoclaw.audit.Syslog.MAX_UDP_MAX);
+                + Syslog.MIN_UDP_MAX + ".."
+                + Syslog.MAX_UDP_MAX);
       }
       dev.nemoclaw.audit.Export.Format f = switch (format == null ? Format.ocsf : format) {
         case ocsf -> dev.nemoclaw.audit.Export.Format.OCSF;
@@ -250,7 +251,7 @@ final class AuditCommand {
     private int toSyslog(AuditLog log, HostKey key, dev.nemoclaw.audit.Export.Format f) {
       SyslogSender sender;
       try {
-        sender = SyslogSender.open(syslog, facility, dev.nemoclaw.audit.Syslog.localHostname(),
+        sender = SyslogSender.open(syslog, facility, Syslog.localHostname(),
             log.name(), udpMax);
       } catch (IOException e) {
         System.err.println("nemoclaw audit export: " + e.getMessage());
@@ -297,11 +298,11 @@ final class AuditCommand {
   }
 
   static final class SyslogTargetConverter
-      implements picocli.CommandLine.ITypeConverter<dev.nemoclaw.audit.Syslog.Target> {
+      implements picocli.CommandLine.ITypeConverter<Syslog.Target> {
     @Override
-    public dev.nemoclaw.audit.Syslog.Target convert(String value) {
+    public Syslog.Target convert(String value) {
       try {
-        return dev.nemoclaw.audit.Syslog.Target.parse(value);
+        return Syslog.Target.parse(value);
       } catch (IllegalArgumentException e) {
         throw new picocli.CommandLine.TypeConversionException(e.getMessage());
       }
@@ -309,11 +310,11 @@ final class AuditCommand {
   }
 
   static final class FacilityConverter
-      implements picocli.CommandLine.ITypeConverter<dev.nemoclaw.audit.Syslog.Facility> {
+      implements picocli.CommandLine.ITypeConverter<Syslog.Facility> {
     @Override
-    public dev.nemoclaw.audit.Syslog.Facility convert(String value) {
+    public Syslog.Facility convert(String value) {
       try {
-        return dev.nemoclaw.audit.Syslog.Facility.parse(value);
+        return Syslog.Facility.parse(value);
       } catch (IllegalArgumentException e) {
         throw new picocli.CommandLine.TypeConversionException(e.getMessage());
       }
