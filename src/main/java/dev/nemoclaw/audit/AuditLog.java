@@ -126,39 +126,57 @@ public final class AuditLog {
   }
 
   Verification read(HostKey key, ChainReader.Sink sink) throws IOException {
-    return read(key, Optional.of(sink));
+    return readFrom(key, Optional.of(sink)).verification();
   }
+
+  private Verification read(HostKey key, Optional<ChainReader.Sink> sink) throws IOException {
+    return readFrom(key, sink).verification();
+  }
+
+  /**
+   * A verification and, when the log is intact, where its last good record ends: the place a
+   * {@link Follower} continues from.
+   */
+  record Outcome(Verification verification, Optional<ChainReader.Start> end) {}
 
   /**
    * Verifies while handing each good record to {@code sink}, in order; what the sink got before a
    * problem is good, nothing after it is delivered.
    */
-  private Verification read(HostKey key, Optional<ChainReader.Sink> sink) throws IOException {
-    List<Path> files = files();
+  Outcome readFrom(HostKey key, Optional<ChainReader.Sink> sink) throws IOException {
     Mac mac = key.mac();
     Path headFile = dir.resolve(Head.FILE);
     Optional<Head> head;
+    Head.BadHead badHead = null;
     try {
+      // the head before the files: a writer rotating meanwhile may add a file after the listing,
+      // but the record the head names is always in a file listed after it was read
       head = Head.read(dir, mac, key.id());
     } catch (Head.BadHead e) {
-      return new Verification.Broken(name, 0, files,
-          new Problem(Kind.BAD_HEAD, headFile, 0, 0, e.getMessage()));
+      head = Optional.empty();
+      badHead = e;
+    }
+    List<Path> files = files();
+    if (badHead != null) {
+      return broken(new Verification.Broken(name, 0, files,
+          new Problem(Kind.BAD_HEAD, headFile, 0, 0, badHead.getMessage())));
     }
     for (int i = 0; i < files.size(); i++) {
       if (fileNumber(files.get(i)) != i + 1) {
         Path missing = dir.resolve(fileName(i + 1));
-        return new Verification.Broken(name, 0, files, new Problem(Kind.MISSING, missing, 0, 0,
-            "log file " + missing.getFileName() + " is missing (the chain has "
-                + files.get(i).getFileName() + " next): it was deleted"));
+        return broken(new Verification.Broken(name, 0, files, new Problem(Kind.MISSING, missing,
+            0, 0, "log file " + missing.getFileName() + " is missing (the chain has "
+                + files.get(i).getFileName() + " next): it was deleted")));
       }
     }
     if (head.isEmpty()) {
       if (files.isEmpty()) {
-        return new Verification.Intact(name, 0, files, Chain.hex(Chain.ZERO_HASH), List.of());
+        return new Outcome(new Verification.Intact(name, 0, files, Chain.hex(Chain.ZERO_HASH),
+            List.of()), Optional.of(ChainReader.Start.beginning()));
       }
-      return new Verification.Broken(name, 0, files, new Problem(Kind.BAD_HEAD, headFile, 0, 0,
-          Head.FILE + " is missing though the log has records: it was deleted, so a cut-off"
-              + " tail could not be seen"));
+      return broken(new Verification.Broken(name, 0, files, new Problem(Kind.BAD_HEAD, headFile,
+          0, 0, Head.FILE + " is missing though the log has records: it was deleted, so a"
+              + " cut-off tail could not be seen")));
     }
     Head h = head.get();
     ChainReader.Result r = sink.isPresent() || files.size() < 2
@@ -166,20 +184,20 @@ public final class AuditLog {
             sink.orElse((file, line, seq, buf, from, to) -> {}))
         : ChainReader.scanParallel(files, key, h.seq());
     if (r.problem.isPresent()) {
-      return new Verification.Broken(name, r.records, files, r.problem.get());
+      return broken(new Verification.Broken(name, r.records, files, r.problem.get()));
     }
     Path lastFile = files.isEmpty() ? dir.resolve(fileName(1)) : files.get(files.size() - 1);
     if (r.lastSeq < h.seq()) {
-      return new Verification.Broken(name, r.records, files, new Problem(Kind.TRUNCATED, lastFile,
-          r.lastFileIndex < 0 ? 1 : r.lastLine + 1, r.lastSeq + 1,
+      return broken(new Verification.Broken(name, r.records, files, new Problem(Kind.TRUNCATED,
+          lastFile, r.lastFileIndex < 0 ? 1 : r.lastLine + 1, r.lastSeq + 1,
           "the log ends after record " + r.lastSeq + " but " + Head.FILE + " says record "
               + h.seq() + " (in " + h.file() + ") was written: records " + (r.lastSeq + 1)
-              + ".." + h.seq() + " were cut off"));
+              + ".." + h.seq() + " were cut off")));
     }
     if (h.seq() > 0 && (r.watchedHash == null || !Chain.hex(r.watchedHash).equals(h.hash()))) {
-      return new Verification.Broken(name, r.records, files, new Problem(Kind.BAD_HEAD, headFile,
-          0, h.seq(), "record " + h.seq() + " is not the one " + Head.FILE
-              + " signed: the log was rewritten from there on"));
+      return broken(new Verification.Broken(name, r.records, files, new Problem(Kind.BAD_HEAD,
+          headFile, 0, h.seq(), "record " + h.seq() + " is not the one " + Head.FILE
+              + " signed: the log was rewritten from there on")));
     }
     List<String> notes = new ArrayList<>();
     if (r.lastSeq > h.seq()) {
@@ -190,6 +208,11 @@ public final class AuditLog {
       notes.add(lastFile.getFileName() + " ends with an incomplete record (" + r.incompleteTailBytes
           + " bytes, a write a crash interrupted); the next writer drops it");
     }
-    return new Verification.Intact(name, r.records, files, Chain.hex(r.lastHash), notes);
+    return new Outcome(new Verification.Intact(name, r.records, files, Chain.hex(r.lastHash),
+        notes), Optional.of(ChainReader.Start.after(r)));
+  }
+
+  private static Outcome broken(Verification.Broken b) {
+    return new Outcome(b, Optional.empty());
   }
 }

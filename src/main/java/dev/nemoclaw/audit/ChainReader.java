@@ -27,6 +27,14 @@ final class ChainReader {
     static Start beginning() {
       return new Start(0, 0, 0, 1, Chain.ZERO_HASH);
     }
+
+    /** Just after the last good record of {@code r}: where reading the rest of a log goes on. */
+    static Start after(Result r) {
+      if (r.lastFileIndex < 0) {
+        return beginning();
+      }
+      return new Start(r.lastFileIndex, r.lastEnd, r.lastLine, r.lastSeq + 1, r.lastHash.clone());
+    }
   }
 
   /** The outcome: the last good record, the first problem, and an incomplete tail if any. */

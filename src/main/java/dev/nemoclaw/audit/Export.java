@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /**
  * Streams a log to a SIEM format while verifying it: every record is checked before it is
@@ -26,40 +27,104 @@ public final class Export {
 
   public static Verification write(AuditLog log, HostKey key, Format format, OutputStream out)
       throws IOException {
-    String version = version();
-    ChainReader.Sink sink = switch (format) {
-      case JSONL -> (file, line, seq, buf, from, to) -> {
+    Verification v = log.read(key, streamSink(log, format, out));
+    out.flush();
+    return v;
+  }
+
+  /**
+   * As {@link #write}, then keeps writing records as they are appended (see {@link Follower}),
+   * flushing after each batch, until a bad record (the returned verification) or an interrupt.
+   */
+  public static Verification follow(AuditLog log, HostKey key, Format format, OutputStream out)
+      throws IOException, InterruptedException {
+    return new Follower(log, key).follow(streamSink(log, format, out), out);
+  }
+
+  /**
+   * Where exported records go, one at a time in chain order: the record's seq, its stored event
+   * object ({@code class_uid} 0 for a checkpoint) and its text in the export format, one line
+   * without the newline. {@code flush} is called after the history and after each batch of new
+   * records while following.
+   */
+  public interface Destination extends java.io.Flushable {
+    void accept(long seq, ObjectNode event, byte[] text) throws IOException;
+
+    @Override
+    default void flush() throws IOException {}
+  }
+
+  /** Exports the log to {@code to}, verifying each record first; stops at the first bad one. */
+  public static Verification send(AuditLog log, HostKey key, Format format, Destination to)
+      throws IOException {
+    Verification v = log.read(key, sink(log, format, to));
+    to.flush();
+    return v;
+  }
+
+  /** As {@link #send}, then goes on with records as they are appended (see {@link Follower}). */
+  public static Verification sendFollowing(AuditLog log, HostKey key, Format format,
+      Destination to) throws IOException, InterruptedException {
+    return new Follower(log, key).follow(sink(log, format, to), to);
+  }
+
+  /** Straight to a stream: JSONL copies the stored bytes without parsing them. */
+  private static ChainReader.Sink streamSink(AuditLog log, Format format, OutputStream out) {
+    if (format == Format.JSONL) {
+      return (file, line, seq, buf, from, to) -> {
         out.write(buf, from, to - from);
         out.write('\n');
       };
+    }
+    return sink(log, format, (seq, event, text) -> {
+      out.write(text);
+      out.write('\n');
+    });
+  }
+
+  private static ChainReader.Sink sink(AuditLog log, Format format, Destination d) {
+    String version = version();
+    return switch (format) {
+      case JSONL -> (file, line, seq, buf, from, to) ->
+          d.accept(seq, Records.event(buf, from, to), java.util.Arrays.copyOfRange(buf, from, to));
       case OCSF -> (file, line, seq, buf, from, to) -> {
         ObjectNode event = Records.event(buf, from, to);
         if (event.path("class_uid").asInt() != 0) {
-          ObjectNode meta = event.putObject("metadata");
-          meta.put("version", Ocsf.VERSION);
-          meta.put("uid", log.name() + ":" + seq);
-          meta.put("log_name", file.getFileName().toString());
-          meta.put("sequence", seq);
-          ObjectNode product = meta.putObject("product");
-          product.put("name", "nemoclaw");
-          product.put("vendor_name", "nemoclaw");
-          product.put("version", version);
-          event.putObject("device").put("name", log.name());
-          out.write(JSON.writeValueAsBytes(event));
-          out.write('\n');
+          d.accept(seq, event, JSON.writeValueAsBytes(
+              withMetadata(event, log.name(), file, seq, version)));
         }
       };
       case CEF -> (file, line, seq, buf, from, to) -> {
         ObjectNode event = Records.event(buf, from, to);
         if (event.path("class_uid").asInt() != 0) {
-          out.write(cef(event, log.name(), seq, version).getBytes(StandardCharsets.UTF_8));
-          out.write('\n');
+          d.accept(seq, event, cef(event, log.name(), seq, version)
+              .getBytes(StandardCharsets.UTF_8));
         }
       };
     };
-    Verification v = log.read(key, sink);
-    out.flush();
-    return v;
+  }
+
+  /**
+   * A stored event as the {@code ocsf} export writes it: a copy with {@code metadata} (version,
+   * product, {@code uid} NAME:seq, {@code log_name}, {@code sequence}) and {@code device.name}.
+   */
+  public static ObjectNode ocsf(ObjectNode stored, String sandbox, Path file, long seq) {
+    return withMetadata(stored.deepCopy(), sandbox, file, seq, version());
+  }
+
+  private static ObjectNode withMetadata(ObjectNode event, String sandbox, Path file, long seq,
+      String version) {
+    ObjectNode meta = event.putObject("metadata");
+    meta.put("version", Ocsf.VERSION);
+    meta.put("uid", sandbox + ":" + seq);
+    meta.put("log_name", file.getFileName().toString());
+    meta.put("sequence", seq);
+    ObjectNode product = meta.putObject("product");
+    product.put("name", "nemoclaw");
+    product.put("vendor_name", "nemoclaw");
+    product.put("version", version);
+    event.putObject("device").put("name", sandbox);
+    return event;
   }
 
   /** One CEF:0 line; OCSF severity 1..6 spreads over CEF's 0..10. */

@@ -7,6 +7,8 @@ import dev.nemoclaw.audit.AuditLog;
 import dev.nemoclaw.audit.Export;
 import dev.nemoclaw.audit.HostKey;
 import dev.nemoclaw.audit.Problem;
+import dev.nemoclaw.audit.Syslog;
+import dev.nemoclaw.audit.SyslogSender;
 import dev.nemoclaw.audit.Verification;
 import dev.nemoclaw.host.HostDirs;
 import java.io.BufferedOutputStream;
@@ -140,21 +142,66 @@ final class AuditCommand {
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = {"Stream a sandbox's audit log to stdout in a SIEM format, verifying each"
-          + " record before it is written.",
+      description = {"Stream a sandbox's audit log to stdout in a SIEM format, or to a syslog"
+          + " receiver, verifying each record before it is written.",
           "jsonl: the stored records verbatim (chain and HMAC included, verifiable later);"
-              + " ocsf: one OCSF 1.3 event per line; cef: ArcSight CEF:0 lines."},
-      footer = {"", "Exit codes: 0 exported, all verified; 1 stopped at a tampered record (the"
-          + " ones before it were written; the message names it), or no log; 2 usage error."})
+              + " ocsf: one OCSF 1.3 event per line; cef: ArcSight CEF:0 lines.",
+          "--syslog sends RFC 5424 messages instead of writing stdout: over UDP one per"
+              + " datagram (RFC 5426), over TCP or TLS octet-counted (RFC 6587, RFC 5425); MSG is"
+              + " the event in --format (default ocsf), the structured data"
+              + " [nemoclaw@32473 sandbox=\"NAME\" seq=\"N\"] (docs/audit.md)."},
+      footer = {"", "Exit codes: 0 exported, all verified (with -f: never, it runs until Ctrl-C);"
+          + " 1 stopped at a tampered record (the ones before it were sent; the message names"
+          + " it), no log, or the syslog receiver is unreachable or went away; 2 usage error."})
   static final class Export implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(paramLabel = "NAME", description = "the sandbox's name")
     String name;
 
-    @Option(names = "--format", required = true, description = "ocsf, jsonl or cef")
+    @Option(names = "--format", paramLabel = "FORMAT", description = "ocsf, jsonl or cef (required without --syslog;"
+        + " with it the default is ocsf)")
     Format format;
+
+    @Option(names = "--syslog", paramLabel = "URL", converter = SyslogTargetConverter.class,
+        description = "send to a syslog receiver instead of stdout; URL is one of"
+            + " udp://HOST[:PORT] or tcp://HOST[:PORT] (port 514 by default),"
+            + " tls://HOST[:PORT] (6514, checked against the JDK's trust store)")
+    Syslog.Target syslog;
+
+    @Option(names = "--facility", paramLabel = "FACILITY", defaultValue = "local0",
+        converter = FacilityConverter.class,
+        description = "the syslog facility: local0 (default) … local7, daemon, auth, user, …")
+    Syslog.Facility facility;
+
+    @Option(names = "--udp-max", paramLabel = "BYTES", defaultValue = "8192",
+        description = "the largest UDP message; longer ones are cut and marked truncated=\"N\""
+            + " (480..65507, default 8192)")
+    int udpMax;
+
+    @Option(names = {"-f", "--follow"}, description = "after the log's end, keep exporting"
+        + " records as they are appended (across rotation and later runs) until Ctrl-C")
+    boolean follow;
 
     @Override
     public Integer call() {
+      if (format == null && syslog == null) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "Missing required option: '--format=<format>' (or --syslog URL)");
+      }
+      if (udpMax < Syslog.MIN_UDP_MAX
+          || udpMax > Syslog.MAX_UDP_MAX) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "Invalid value for option '--udp-max': " + udpMax + " is not in "
+                + Syslog.MIN_UDP_MAX + ".."
+                + Syslog.MAX_UDP_MAX);
+      }
+      dev.nemoclaw.audit.Export.Format f = switch (format == null ? Format.ocsf : format) {
+        case ocsf -> dev.nemoclaw.audit.Export.Format.OCSF;
+        case jsonl -> dev.nemoclaw.audit.Export.Format.JSONL;
+        case cef -> dev.nemoclaw.audit.Export.Format.CEF;
+      };
       HostDirs dirs = HostDirs.fromEnvironment();
       AuditLog log;
       try {
@@ -168,25 +215,75 @@ final class AuditCommand {
             + ")");
         return 1;
       }
+      HostKey key;
+      try {
+        key = HostKey.load(dirs.config());
+      } catch (IOException e) {
+        System.err.println("nemoclaw audit export: " + e.getMessage());
+        return 1;
+      }
+      return syslog == null ? toStdout(log, key, f) : toSyslog(log, key, f);
+    }
+
+    private int toStdout(AuditLog log, HostKey key, dev.nemoclaw.audit.Export.Format f) {
       // straight to fd 1: System.out's PrintStream would flush and lock per line
       OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
       Verification v;
       try {
-        HostKey key = HostKey.load(dirs.config());
-        v = dev.nemoclaw.audit.Export.write(log, key, switch (format) {
-          case ocsf -> dev.nemoclaw.audit.Export.Format.OCSF;
-          case jsonl -> dev.nemoclaw.audit.Export.Format.JSONL;
-          case cef -> dev.nemoclaw.audit.Export.Format.CEF;
-        }, out);
+        v = follow ? dev.nemoclaw.audit.Export.follow(log, key, f, out)
+            : dev.nemoclaw.audit.Export.write(log, key, f, out);
       } catch (IOException e) {
         flushQuietly(out);
         System.err.println("nemoclaw audit export: " + e.getMessage());
         return 1;
+      } catch (InterruptedException e) {
+        flushQuietly(out);
+        return 130;
       }
       if (v instanceof Verification.Broken bad) {
         System.err.println("nemoclaw audit export: stopped at a tampered record after "
             + bad.records() + " good ones: " + bad.problem().render());
         return 1;
+      }
+      return 0;
+    }
+
+    private int toSyslog(AuditLog log, HostKey key, dev.nemoclaw.audit.Export.Format f) {
+      SyslogSender sender;
+      try {
+        sender = SyslogSender.open(syslog, facility, Syslog.localHostname(),
+            log.name(), udpMax);
+      } catch (IOException e) {
+        System.err.println("nemoclaw audit export: " + e.getMessage());
+        return 1;
+      }
+      // Ctrl-C ends following: say how far it got on the way out
+      Thread summary = new Thread(() -> System.err.println(
+          "nemoclaw audit export: " + sender.sent() + " events sent to " + syslog));
+      if (follow) {
+        Runtime.getRuntime().addShutdownHook(summary);
+      }
+      Verification v;
+      try (sender) {
+        v = follow ? dev.nemoclaw.audit.Export.sendFollowing(log, key, f, sender)
+            : dev.nemoclaw.audit.Export.send(log, key, f, sender);
+        if (follow) {
+          Runtime.getRuntime().removeShutdownHook(summary);
+        }
+      } catch (IOException e) {
+        System.err.println("nemoclaw audit export: " + e.getMessage());
+        return 1;
+      } catch (InterruptedException e) {
+        return 130;
+      }
+      if (v instanceof Verification.Broken bad) {
+        System.err.println("nemoclaw audit export: stopped at a tampered record after "
+            + bad.records() + " good ones (" + sender.sent() + " events sent to " + syslog + "): "
+            + bad.problem().render());
+        return 1;
+      }
+      if (!follow) {
+        System.err.println("nemoclaw audit export: " + sender.sent() + " events sent to " + syslog);
       }
       return 0;
     }
@@ -200,4 +297,27 @@ final class AuditCommand {
     }
   }
 
+  static final class SyslogTargetConverter
+      implements picocli.CommandLine.ITypeConverter<Syslog.Target> {
+    @Override
+    public Syslog.Target convert(String value) {
+      try {
+        return Syslog.Target.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  static final class FacilityConverter
+      implements picocli.CommandLine.ITypeConverter<Syslog.Facility> {
+    @Override
+    public Syslog.Facility convert(String value) {
+      try {
+        return Syslog.Facility.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
 }
