@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -355,6 +356,16 @@ public final class ControlServer implements AutoCloseable {
           yield r;
         }
         case "decide" -> decide(req);
+        case "explain" -> {
+          String host = text(req, "host", true);
+          JsonNode port = req.get("port");
+          if (port == null || !port.canConvertToInt() || port.asInt() < 1 || port.asInt() > 65535) {
+            throw new BadRequest("bad_request", "port must be a number 1..65535");
+          }
+          yield target.explain(host, port.asInt(), Optional.ofNullable(text(req, "method", false)),
+              Optional.ofNullable(text(req, "path", false)),
+              Optional.ofNullable(text(req, "binary", false)));
+        }
         case "stop" -> {
           Duration grace = Duration.ofSeconds(10);
           JsonNode g = req.get("graceSeconds");
@@ -400,7 +411,7 @@ public final class ControlServer implements AutoCloseable {
           yield r;
         }
         default -> throw new BadRequest("unknown_op", "unknown op \"" + op
-            + "\"; ops are hello, status, approvals, decide, stop, subscribe, logs");
+            + "\"; ops are hello, status, approvals, decide, explain, stop, subscribe, logs");
       };
     }
 

@@ -3,6 +3,7 @@ package dev.nemoclaw.control;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +31,13 @@ public interface ControlTarget {
       String user) throws ControlError;
 
   void stop(Duration grace);
+
+  /**
+   * How the policy in force now decides a request, without making it: {@code explain}'s result
+   * (docs/control-protocol.md; the shape of {@code policy explain -o json}).
+   */
+  ObjectNode explain(String host, int port, Optional<String> method, Optional<String> path,
+      Optional<String> binary) throws ControlError;
 
   /** Recent output and decision lines for {@code logs}. */
   List<String> recentLog();

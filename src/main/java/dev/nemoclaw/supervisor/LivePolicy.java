@@ -149,6 +149,16 @@ final class LivePolicy implements EgressPolicy {
             + " audit verify`, free disk space) and run again"));
   }
 
+  /** Why the generation in force decides {@code request} as it does (a lockdown first). */
+  LayeredPolicy.Explanation explain(EgressRequest request) {
+    Optional<Decision.Deny> closed = lockdown();
+    if (closed.isPresent()) {
+      return new LayeredPolicy.Explanation(closed.get(), "audit", java.util.OptionalInt.empty(),
+          Optional.empty(), List.of());
+    }
+    return current.get().policy().explain(request);
+  }
+
   @Override
   public boolean namesAddress(InetAddress address, int port) {
     return current.get().policy().namesAddress(address, port);

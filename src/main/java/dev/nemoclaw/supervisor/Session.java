@@ -15,6 +15,8 @@ import dev.nemoclaw.control.ControlTarget;
 import dev.nemoclaw.egress.SsrfGuard;
 import dev.nemoclaw.egress.UnknownHandler;
 import dev.nemoclaw.policy.Decision;
+import dev.nemoclaw.policy.EgressRequest;
+import dev.nemoclaw.policy.ExplanationJson;
 import dev.nemoclaw.sandbox.OutputChunk;
 import dev.nemoclaw.sandbox.ResourceUsage;
 import dev.nemoclaw.sandbox.SandboxHandle;
@@ -336,6 +338,15 @@ final class Session implements ControlTarget {
       case DecideResult.BulkRefused b -> throw new ControlError("bulk_refused",
           approval + " is an SSRF-class destination: decide it on its own", F.objectNode());
     };
+  }
+
+  @Override
+  public ObjectNode explain(String host, int port, Optional<String> method, Optional<String> path,
+      Optional<String> binary) {
+    ObjectNode o = ExplanationJson.of(policy.explain(new EgressRequest(host, port, method, path,
+        binary)));
+    o.put("policyRevision", policy.revision());
+    return o;
   }
 
   @Override

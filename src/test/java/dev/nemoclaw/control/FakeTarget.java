@@ -134,6 +134,17 @@ public class FakeTarget implements ControlTarget {
   }
 
   @Override
+  public ObjectNode explain(String host, int port, java.util.Optional<String> method,
+      java.util.Optional<String> path, java.util.Optional<String> binary) {
+    ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    o.put("verdict", host.endsWith(".denied") ? "deny" : "allow");
+    o.put("rule", "network.allow[0] " + host);
+    o.put("port", port);
+    o.put("binary", binary.orElse(null));
+    return o;
+  }
+
+  @Override
   public void stop(Duration grace) {
     stops.add(grace);
     onStop.run();
