@@ -104,6 +104,11 @@ public final class CompiledPolicy implements EgressPolicy {
     return inspects;
   }
 
+  /** What becomes of a request no rule covers ({@link Decision.Unknown}): ask or deny. */
+  public UnknownAction unknown() {
+    return unknown;
+  }
+
   /** How many rules (presets', agent.yaml's allow and deny, added ones) were compiled. */
   public int ruleCount() {
     return ruleCount;

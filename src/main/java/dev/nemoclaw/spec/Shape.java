@@ -27,7 +27,10 @@ enum Shape {
   PRIVACY("privacy", "detectors", "action", "scope"),
   CUSTOM_DETECTOR("customDetector", "name", "regex"),
   TOOL_RULE("toolRule", "match", "action", "rateLimit"),
-  PRESET(null, "description", "allow");
+  PRESET(null, "description", "allow"),
+  POLICY_TEST(null, "apiVersion", "kind", "cases"),
+  POLICY_CASE(null, "name", "request", "expect", "rule", "inspect"),
+  POLICY_REQUEST(null, "host", "port", "method", "path", "binary", "server", "tool");
 
   private final String schemaDef;
   private final List<String> keys;
@@ -37,7 +40,7 @@ enum Shape {
     this.keys = List.of(keys);
   }
 
-  /** Empty for shapes outside agent.yaml (preset files). */
+  /** Empty for shapes outside agent.yaml (preset files, policy test cases). */
   java.util.Optional<String> schemaDef() {
     return java.util.Optional.ofNullable(schemaDef);
   }
