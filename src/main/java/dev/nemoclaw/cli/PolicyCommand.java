@@ -13,7 +13,6 @@ import dev.nemoclaw.policy.Revision;
 import dev.nemoclaw.policy.RevisionJson;
 import dev.nemoclaw.policy.RuleSet;
 import dev.nemoclaw.policy.StoredRule;
-import dev.nemoclaw.spec.AgentSpec;
 import dev.nemoclaw.spec.SpecException;
 import dev.nemoclaw.spec.SpecLoader;
 import java.io.IOException;
@@ -31,8 +30,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "policy",
     mixinStandardHelpOptions = true,
-    description = "Validate agent specs, import OpenShell policies, and work with the policy store:"
-        + " revisions, diffs, rollback, explain.",
+    description = "Validate agent specs, test and explain policies, import OpenShell policies, and"
+        + " work with the policy store: revisions, diffs, rollback.",
     subcommands = {
       PolicyCommand.Validate.class,
       PolicyCommand.Show.class,
@@ -40,7 +39,8 @@ import picocli.CommandLine.Parameters;
       PolicyCommand.Diff.class,
       PolicyCommand.Rollback.class,
       PolicyCommand.Explain.class,
-      PolicyImportCommand.class
+      PolicyImportCommand.class,
+      PolicyTestCommand.class
     })
 final class PolicyCommand {
 
@@ -266,11 +266,13 @@ final class PolicyCommand {
             + " change, and which other rules it shadows.",
         "FILE is an agent.yaml (with its presets). When the policy store holds revisions for"
             + " the spec's name (see `policy history NAME`), their added rules are layered on top,"
-            + " as a running sandbox applies them; stderr says which revision.",
+            + " as a running sandbox applies them; stderr says which revision (--no-store: the"
+            + " agent.yaml alone).",
         "Without --method/--path the request is a CONNECT tunnel, as HTTPS without inspection is."},
       footer = {"", "Exit codes: 0 allowed; 1 denied, or no rule covers it (network.unknown"
           + " decides: ask or deny); 125 the agent.yaml has errors (printed as `policy validate`"
-          + " prints them), or its policy store cannot be read.",
+          + " prints them), or its policy store cannot be read, or --policy-dir holds layer"
+          + " files (not applied yet).",
           "-o json prints {verdict (allow|deny|unknown), rule, reason, hint (null when allowed),"
           + " inspect}."})
   static final class Explain implements Callable<Integer> {
@@ -290,32 +292,31 @@ final class PolicyCommand {
     @Option(names = "--binary", paramLabel = "EXE",
         description = "the connecting executable as the sandbox sees it, e.g. /usr/bin/git;"
             + " leave out to see what happens when it cannot be identified") String binary;
+    @Option(names = "--store", negatable = true, paramLabel = "",
+        description = "layer the policy store's newest revision for the spec's name (default;"
+            + " --no-store: the agent.yaml alone)") Boolean store;
+    @Option(names = "--policy-dir", paramLabel = "DIR",
+        description = "org/team layer files (default CONFIG/policy.d); not applied yet: a"
+            + " directory holding files is an error") Path policyDir;
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json")
     OutputFormat output;
 
     @Override
     public Integer call() {
-      AgentSpec spec;
+      EffectivePolicy effective;
       try {
-        spec = SpecLoader.load(file, System.getenv());
+        effective = EffectivePolicy.load(file, store == null || store,
+            Optional.ofNullable(policyDir));
       } catch (SpecException e) {
         e.errors().forEach(err -> System.err.println(err.render()));
         System.err.println("nemoclaw policy explain: " + e.errors().size() + " error(s) in " + file);
         return EXIT_BAD_SPEC;
-      }
-      RuleSet added;
-      try {
-        PolicyStore store = store(spec.name());
-        Optional<Revision> latest = store.latest();
-        added = latest.map(Revision::rules).orElse(RuleSet.EMPTY);
-        latest.ifPresent(r -> System.err.println("nemoclaw policy explain: with policy revision "
-            + r.number() + " of " + spec.name() + " (" + r.rules().size() + " added rules, "
-            + store.dir() + ")"));
-      } catch (IOException e) {
+      } catch (EffectivePolicy.Failure e) {
         System.err.println("nemoclaw policy explain: " + e.getMessage());
         return EXIT_BAD_SPEC;
       }
-      CompiledPolicy policy = CompiledPolicy.compile(spec.network(), added);
+      effective.revisionNote().ifPresent(n -> System.err.println("nemoclaw policy explain: " + n));
+      CompiledPolicy policy = effective.policy();
       CompiledPolicy.Explanation x = policy.explain(new EgressRequest(host, port,
           Optional.ofNullable(method), Optional.ofNullable(path), Optional.ofNullable(binary)));
       Decision d = x.decision();

@@ -108,7 +108,7 @@ public final class CompiledPolicy implements EgressPolicy {
     return inspects;
   }
 
-  /** What happens to a request no rule covers. */
+  /** What becomes of a request no rule covers ({@link Decision.Unknown}): ask or deny. */
   public UnknownAction unknown() {
     return unknown;
   }

@@ -29,7 +29,10 @@ enum Shape {
   TOOL_RULE("toolRule", "match", "action", "rateLimit"),
   PRESET(null, "description", "allow"),
   LAYER(null, "apiVersion", "kind", "layer", "name", "scopes"),
-  LAYER_SCOPE(null, "match", "allow", "deny", "unknown");
+  LAYER_SCOPE(null, "match", "allow", "deny", "unknown"),
+  POLICY_TEST(null, "apiVersion", "kind", "cases"),
+  POLICY_CASE(null, "name", "request", "expect", "rule", "inspect"),
+  POLICY_REQUEST(null, "host", "port", "method", "path", "binary", "server", "tool");
 
   private final String schemaDef;
   private final List<String> keys;
@@ -39,7 +42,7 @@ enum Shape {
     this.keys = List.of(keys);
   }
 
-  /** Empty for shapes outside agent.yaml (preset files). */
+  /** Empty for shapes outside agent.yaml (preset files, policy test cases). */
   java.util.Optional<String> schemaDef() {
     return java.util.Optional.ofNullable(schemaDef);
   }

@@ -1,0 +1,94 @@
+package dev.nemoclaw.policy;
+
+import dev.nemoclaw.spec.PolicyCases;
+import dev.nemoclaw.spec.UnknownAction;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Runs {@link PolicyCases} against a compiled policy, for {@code nemoclaw policy test}: each case's
+ * request is decided exactly as {@code policy explain} (and the proxy) decides it, then compared
+ * with what the case expects.
+ */
+public final class PolicyCheck {
+  private PolicyCheck() {}
+
+  public enum Status { PASS, FAIL, SKIP }
+
+  /**
+   * What the policy decided: {@code verdict} is {@code allow}, {@code deny} or {@code ask} (a
+   * request no rule covers under {@code network.unknown: ask}; under {@code unknown: deny} it is
+   * {@code deny}, by rule {@code network.unknown: deny}). {@code inspect}: an allow that is
+   * TLS-inspected.
+   */
+  public record Decided(String verdict, String rule, String reason, boolean inspect) {}
+
+  /**
+   * One case's outcome. {@code decided} is empty for a skipped case. {@code message} says why a
+   * case failed or was skipped; it is empty for a passed one.
+   */
+  public record Result(PolicyCases.Case testCase, Status status, Optional<Decided> decided,
+      Optional<String> message) {
+    public boolean ok() {
+      return status != Status.FAIL;
+    }
+  }
+
+  public static List<Result> run(CompiledPolicy policy, PolicyCases cases) {
+    return cases.cases().stream().map(c -> run(policy, c)).toList();
+  }
+
+  public static Result run(CompiledPolicy policy, PolicyCases.Case c) {
+    return switch (c.request()) {
+      case PolicyCases.Tool t -> new Result(c, Status.SKIP, Optional.empty(),
+          Optional.of("tool rules are not supported yet"));
+      case PolicyCases.Egress e -> egress(policy, c, e);
+    };
+  }
+
+  private static Result egress(CompiledPolicy policy, PolicyCases.Case c, PolicyCases.Egress e) {
+    Decision d = policy.decide(new EgressRequest(e.host(), e.port(), e.method(), e.path(),
+        e.binary()));
+    String verdict = switch (d) {
+      case Decision.Allow a -> "allow";
+      case Decision.Deny n -> "deny";
+      case Decision.Unknown u -> policy.unknown() == UnknownAction.ASK ? "ask" : "deny";
+    };
+    boolean inspect = d instanceof Decision.Allow a && a.inspect();
+    Decided got = new Decided(verdict, d.rule(), d.reason(), inspect);
+    String by = verdict + " by " + d.rule() + " (" + d.reason() + ")";
+    Optional<String> failure = Optional.empty();
+    if (!verdict.equals(c.expect())) {
+      failure = Optional.of("expected " + c.expect() + ", got " + by);
+    } else if (c.rule().isPresent() && !glob(c.rule().get(), d.rule())) {
+      failure = Optional.of("expected rule '" + c.rule().get() + "', got " + by);
+    } else if (c.inspect().isPresent() && c.inspect().get() != inspect) {
+      failure = Optional.of(inspect
+          ? "expected an allow without TLS inspection, got a TLS-inspected " + by
+          : "expected a TLS-inspected allow, got " + by + " without inspection");
+    }
+    return new Result(c, failure.isPresent() ? Status.FAIL : Status.PASS, Optional.of(got),
+        failure);
+  }
+
+  /** {@code glob} covers all of {@code text}; {@code *} is any run of characters, nothing else is special. */
+  static boolean glob(String glob, String text) {
+    String[] parts = glob.split("\\*", -1);
+    if (parts.length == 1) {
+      return glob.equals(text);
+    }
+    if (!text.startsWith(parts[0])) {
+      return false;
+    }
+    int at = parts[0].length();
+    for (int i = 1; i < parts.length - 1; i++) {
+      int found = text.indexOf(parts[i], at);
+      if (found < 0) {
+        return false;
+      }
+      at = found + parts[i].length();
+    }
+    String last = parts[parts.length - 1];
+    return text.length() - at >= last.length() && text.endsWith(last);
+  }
+}
