@@ -1,13 +1,16 @@
 package dev.nemoclaw.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nemoclaw.control.ControlClient;
+import dev.nemoclaw.control.ControlTarget;
+import dev.nemoclaw.control.Fleet;
+import dev.nemoclaw.control.Registry;
 import dev.nemoclaw.host.HostDirs;
-import dev.nemoclaw.supervisor.Supervisor;
-import dev.nemoclaw.policy.CompiledPolicy;
-import dev.nemoclaw.policy.Decision;
 import dev.nemoclaw.policy.EgressRequest;
+import dev.nemoclaw.policy.ExplanationJson;
 import dev.nemoclaw.policy.PolicyStore;
 import dev.nemoclaw.policy.Revision;
 import dev.nemoclaw.policy.RevisionJson;
@@ -15,12 +18,12 @@ import dev.nemoclaw.policy.RuleSet;
 import dev.nemoclaw.policy.StoredRule;
 import dev.nemoclaw.spec.SpecException;
 import dev.nemoclaw.spec.SpecLoader;
+import dev.nemoclaw.supervisor.Supervisor;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -262,24 +265,33 @@ final class PolicyCommand {
 
   @Command(name = "explain", mixinStandardHelpOptions = true,
       description = {
-        "Say what the network policy decides for a request, which rule decides, why, what to"
-            + " change, and which other rules it shadows.",
-        "FILE is an agent.yaml (with its presets). When the policy store holds revisions for"
-            + " the spec's name (see `policy history NAME`), their added rules are layered on top,"
-            + " as a running sandbox applies them; stderr says which revision (--no-store: the"
-            + " agent.yaml alone).",
+        "Say what the network policy decides for a request, which rule decides, its layer"
+            + " (org, team or agent) and revision or layer file, why, what to change, and which"
+            + " other rules it shadows.",
+        "TARGET is an agent.yaml, or the name of a running sandbox. For a file, the policy is"
+            + " built as a run would build it: the org and team layer files (--policy-dir), the"
+            + " agent.yaml with its presets, and the policy store's newest revision for the"
+            + " spec's name (--no-store: without it); stderr says what was layered. For a running"
+            + " sandbox, the sandbox itself answers with the policy in force now, edits and"
+            + " rollbacks it has taken up included.",
         "Without --method/--path the request is a CONNECT tunnel, as HTTPS without inspection is."},
-      footer = {"", "Exit codes: 0 allowed; 1 denied, or no rule covers it (network.unknown"
-          + " decides: ask or deny); 125 the agent.yaml has errors (printed as `policy validate`"
-          + " prints them), or its policy store cannot be read, or --policy-dir holds layer"
-          + " files (not applied yet).",
+      footer = {"", "Examples:",
+          "  nemoclaw policy explain examples/reference/agent.yaml --host x.pastebin.com --port 443",
+          "  nemoclaw policy explain my-agent --host api.github.com --port 443 --binary /usr/bin/git",
+          "",
+          "Exit codes: 0 allowed; 1 denied, or no rule covers it (network.unknown decides: ask or"
+          + " deny), or TARGET is neither a file nor a running sandbox; 125 the agent.yaml or a"
+          + " layer file has errors (printed as `policy validate` prints them), or the policy"
+          + " store cannot be read.",
           "-o json prints {verdict (allow|deny|unknown), rule, reason, hint (null when allowed),"
-          + " inspect}."})
+          + " inspect, layer (org|team|agent), revision (null unless a stored rule decided), file"
+          + " (the layer file, or null), shadowed: [rule]} and, from a running sandbox,"
+          + " policyRevision (the stored revision in force)."})
   static final class Explain implements Callable<Integer> {
     static final int EXIT_BAD_SPEC = 125;
 
-    @Parameters(paramLabel = "FILE", description = "the agent.yaml whose network policy decides")
-    Path file;
+    @Parameters(paramLabel = "TARGET",
+        description = "an agent.yaml, or the name of a running sandbox") String target;
     @Option(names = "--host", required = true, paramLabel = "HOST",
         description = "destination: a DNS name or an IP address") String host;
     @Option(names = "--port", required = true, paramLabel = "PORT", description = "1..65535")
@@ -293,62 +305,93 @@ final class PolicyCommand {
         description = "the connecting executable as the sandbox sees it, e.g. /usr/bin/git;"
             + " leave out to see what happens when it cannot be identified") String binary;
     @Option(names = "--store", negatable = true, paramLabel = "",
-        description = "layer the policy store's newest revision for the spec's name (default;"
-            + " --no-store: the agent.yaml alone)") Boolean store;
+        description = "for a file: layer the policy store's newest revision for the spec's name"
+            + " (default; --no-store: without it)") Boolean store;
     @Option(names = "--policy-dir", paramLabel = "DIR",
-        description = "org/team layer files (default CONFIG/policy.d); not applied yet: a"
-            + " directory holding files is an error") Path policyDir;
+        description = "for a file: org/team layer files (default CONFIG/policy.d,"
+            + " docs/policy-layers.md)") Path policyDir;
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json")
     OutputFormat output;
 
     @Override
     public Integer call() {
-      EffectivePolicy effective;
-      try {
-        effective = EffectivePolicy.load(file, store == null || store,
-            Optional.ofNullable(policyDir));
-      } catch (SpecException e) {
-        e.errors().forEach(err -> System.err.println(err.render()));
-        System.err.println("nemoclaw policy explain: " + e.errors().size() + " error(s) in " + file);
-        return EXIT_BAD_SPEC;
-      } catch (EffectivePolicy.Failure e) {
-        System.err.println("nemoclaw policy explain: " + e.getMessage());
-        return EXIT_BAD_SPEC;
-      }
-      effective.revisionNote().ifPresent(n -> System.err.println("nemoclaw policy explain: " + n));
-      CompiledPolicy policy = effective.policy();
-      CompiledPolicy.Explanation x = policy.explain(new EgressRequest(host, port,
-          Optional.ofNullable(method), Optional.ofNullable(path), Optional.ofNullable(binary)));
-      Decision d = x.decision();
-      String verdict = switch (d) {
-        case Decision.Allow a -> "allow";
-        case Decision.Deny n -> "deny";
-        case Decision.Unknown u -> "unknown";
-      };
-      String hint = switch (d) {
-        case Decision.Allow a -> null;
-        case Decision.Deny n -> n.hint();
-        case Decision.Unknown u -> u.hint();
-      };
-      boolean inspect = d instanceof Decision.Allow a && a.inspect();
-      if (output == OutputFormat.json) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("verdict", verdict);
-        json.put("rule", d.rule());
-        json.put("reason", d.reason());
-        json.put("hint", hint);
-        json.put("inspect", inspect);
-        Json.print(json);
-      } else {
-        System.out.println("verdict: " + verdict + (inspect ? " (TLS inspected)" : ""));
-        System.out.println("rule:    " + d.rule());
-        System.out.println("reason:  " + d.reason());
-        if (hint != null) {
-          System.out.println("hint:    " + hint);
+      Path file = Path.of(target);
+      ObjectNode x;
+      if (Files.isRegularFile(file) || target.contains("/") || target.endsWith(".yaml")) {
+        EffectivePolicy effective;
+        try {
+          effective = EffectivePolicy.load(file, store == null || store,
+              Optional.ofNullable(policyDir));
+        } catch (SpecException e) {
+          e.errors().forEach(err -> System.err.println(err.render()));
+          System.err.println("nemoclaw policy explain: " + e.errors().size() + " error(s)");
+          return EXIT_BAD_SPEC;
+        } catch (EffectivePolicy.Failure e) {
+          System.err.println("nemoclaw policy explain: " + e.getMessage());
+          return EXIT_BAD_SPEC;
         }
-        x.alsoMatching().forEach(r -> System.out.println("shadows: " + r));
+        effective.revisionNote().ifPresent(n -> System.err.println("nemoclaw policy explain: " + n));
+        x = ExplanationJson.of(effective.policy().explain(request()));
+      } else {
+        Optional<ObjectNode> live = askRunning();
+        if (live.isEmpty()) {
+          return 1;
+        }
+        x = live.get();
       }
-      return d instanceof Decision.Allow ? 0 : 1;
+      if (output == OutputFormat.json) {
+        Json.print(x);
+      } else {
+        print(x);
+      }
+      return x.path("verdict").asText().equals("allow") ? 0 : 1;
+    }
+
+    private EgressRequest request() {
+      return new EgressRequest(host, port, Optional.ofNullable(method), Optional.ofNullable(path),
+          Optional.ofNullable(binary));
+    }
+
+    /** The running sandbox's own answer, or empty after saying why there is none. */
+    private Optional<ObjectNode> askRunning() {
+      Fleet fleet = Fleet.fromEnvironment();
+      Optional<Registry.Entry> e = fleet.registry().find(target);
+      if (e.isEmpty()) {
+        Human.say(target + " is neither a file nor a running sandbox; give the agent.yaml, or"
+            + " the name of a sandbox that runs (" + Human.running(fleet.names()) + ")");
+        return Optional.empty();
+      }
+      ObjectNode args = new ObjectMapper().createObjectNode().put("host", host).put("port", port);
+      Optional.ofNullable(method).ifPresent(m -> args.put("method", m));
+      Optional.ofNullable(path).ifPresent(p -> args.put("path", p));
+      Optional.ofNullable(binary).ifPresent(b -> args.put("binary", b));
+      try (ControlClient c = ControlClient.connect(e.get().socket())) {
+        ObjectNode x = c.call("explain", args);
+        System.err.println("nemoclaw policy explain: the policy in force in " + target
+            + " (stored revision " + x.path("policyRevision").asInt() + ")");
+        return Optional.of(x);
+      } catch (IOException | ControlTarget.ControlError ex) {
+        Human.say("cannot ask " + target + ": " + ex.getMessage());
+        return Optional.empty();
+      }
+    }
+
+    private static void print(ObjectNode x) {
+      System.out.println("verdict: " + x.path("verdict").asText()
+          + (x.path("inspect").asBoolean() ? " (TLS inspected)" : ""));
+      System.out.println("rule:    " + x.path("rule").asText());
+      String layer = x.path("layer").asText();
+      if (x.hasNonNull("file")) {
+        layer += " (" + x.get("file").asText() + ")";
+      } else if (x.hasNonNull("revision")) {
+        layer += " (stored revision " + x.get("revision").asInt() + ")";
+      }
+      System.out.println("layer:   " + layer);
+      System.out.println("reason:  " + x.path("reason").asText());
+      if (x.hasNonNull("hint")) {
+        System.out.println("hint:    " + x.get("hint").asText());
+      }
+      x.path("shadowed").forEach(r -> System.out.println("shadows: " + r.asText()));
     }
   }
 }

@@ -55,8 +55,8 @@ import picocli.CommandLine.Parameters;
           + " (docs/policy-test.md).",
       "Exit codes: 0 every case passed (or was skipped); 1 a case failed, or --junit could not"
           + " be written; 2 usage; 125 the agent.yaml or CASES has errors (all printed as"
-          + " FILE:LINE:COLUMN: FIELD: message), the policy store cannot be read, or"
-          + " --policy-dir holds layer files (not applied yet)."})
+          + " FILE:LINE:COLUMN: FIELD: message), so has a policy layer file, or the policy store"
+          + " cannot be read."})
 final class PolicyTestCommand implements Callable<Integer> {
   static final int EXIT_BAD_INPUT = 125;
 
@@ -70,8 +70,8 @@ final class PolicyTestCommand implements Callable<Integer> {
       description = "also layer this host's policy store (the newest revision for the spec's"
           + " name); default --no-store: the agent.yaml alone") boolean store;
   @Option(names = "--policy-dir", paramLabel = "DIR",
-      description = "org/team layer files (default CONFIG/policy.d); not applied yet: a"
-          + " directory holding files is an error") Path policyDir;
+      description = "org/team layer files (default CONFIG/policy.d, docs/policy-layers.md)")
+  Path policyDir;
   @Option(names = "--junit", paramLabel = "OUT.xml",
       description = "also write the results as JUnit XML, for CI systems to show") Path junit;
   @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json")
@@ -97,8 +97,7 @@ final class PolicyTestCommand implements Callable<Integer> {
     }
     if (!errors.isEmpty()) {
       errors.forEach(err -> System.err.println(err.render()));
-      say(errors.size() + " error(s) in " + (effective.isEmpty() && cases.isEmpty()
-          ? file + " and " + casesFile : effective.isEmpty() ? file : casesFile));
+      say(errors.size() + " error(s); nothing was tested");
       return EXIT_BAD_INPUT;
     }
     EffectivePolicy policy = effective.orElseThrow();

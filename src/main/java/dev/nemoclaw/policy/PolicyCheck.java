@@ -1,7 +1,6 @@
 package dev.nemoclaw.policy;
 
 import dev.nemoclaw.spec.PolicyCases;
-import dev.nemoclaw.spec.UnknownAction;
 import java.util.List;
 import java.util.Optional;
 
@@ -34,11 +33,11 @@ public final class PolicyCheck {
     }
   }
 
-  public static List<Result> run(CompiledPolicy policy, PolicyCases cases) {
+  public static List<Result> run(LayeredPolicy policy, PolicyCases cases) {
     return cases.cases().stream().map(c -> run(policy, c)).toList();
   }
 
-  public static Result run(CompiledPolicy policy, PolicyCases.Case c) {
+  public static Result run(LayeredPolicy policy, PolicyCases.Case c) {
     return switch (c.request()) {
       case PolicyCases.Tool t -> new Result(c, Status.SKIP, Optional.empty(),
           Optional.of("tool rules are not supported yet"));
@@ -46,13 +45,13 @@ public final class PolicyCheck {
     };
   }
 
-  private static Result egress(CompiledPolicy policy, PolicyCases.Case c, PolicyCases.Egress e) {
+  private static Result egress(LayeredPolicy policy, PolicyCases.Case c, PolicyCases.Egress e) {
     Decision d = policy.decide(new EgressRequest(e.host(), e.port(), e.method(), e.path(),
         e.binary()));
     String verdict = switch (d) {
       case Decision.Allow a -> "allow";
       case Decision.Deny n -> "deny";
-      case Decision.Unknown u -> policy.unknown() == UnknownAction.ASK ? "ask" : "deny";
+      case Decision.Unknown u -> policy.asks() ? "ask" : "deny";
     };
     boolean inspect = d instanceof Decision.Allow a && a.inspect();
     Decided got = new Decided(verdict, d.rule(), d.reason(), inspect);

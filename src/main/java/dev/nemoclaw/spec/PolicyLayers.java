@@ -99,8 +99,12 @@ public final class PolicyLayers {
     return match.map(m -> new PolicyLayer.Scope(index, m, allow, deny, unknown));
   }
 
-  /** A scope addresses agents: {@code org:/team:/agent:} segments only. */
+  /** A scope addresses agents: {@code org:/team:/agent:} segments only; {@code *} is every agent. */
   static ToolMatch agentScope(String s) {
+    if (s.equals("*")) {
+      return new ToolMatch(s, Optional.empty(), Optional.empty(), Optional.empty(),
+          Optional.empty(), Optional.empty());
+    }
     ToolMatch m = Values.toolMatch(s);
     if (m.server().isPresent() || m.tool().isPresent()) {
       throw new IllegalArgumentException("'" + s + "' names a server or tool; a scope's match"

@@ -99,6 +99,14 @@ class HotReloadIT {
       String last = bg.stdout().lines().filter(l -> l.contains("policy_denied")).reduce((a, b) -> b)
           .orElseThrow();
       assertTrue(last.contains("org layer acme scopes[0] deny[0]"), last);
+      // the running sandbox explains its own decision, with the layer file it came from
+      Cli.Result why = Cli.run(env, null, "policy", "explain", "hot", "--host", TestNet.IP,
+          "--port", String.valueOf(origin.getAddress().getPort()), "-o", "json");
+      assertEquals(1, why.exit(), why::toString);
+      com.fasterxml.jackson.databind.JsonNode j = new ObjectMapper().readTree(why.stdout());
+      assertEquals("org", j.path("layer").asText(), why::toString);
+      assertEquals(layers.resolve("acme.yaml").toString(), j.path("file").asText(), why::toString);
+      assertTrue(j.path("shadowed").get(0).asText().startsWith("network.allow[0]"), why::toString);
     } finally {
       Cli.run(env, null, "stop", "hot");
       bg.waitFor();

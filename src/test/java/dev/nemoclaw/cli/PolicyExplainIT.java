@@ -40,6 +40,44 @@ class PolicyExplainIT {
   }
 
   @Test
+  void anOrgLayerDenyOutranksTheAgentsAllowAndExplainNamesItsFileAndWhatItShadows()
+      throws Exception {
+    Path layers = Files.createDirectories(dir.resolve("policy.d"));
+    Files.writeString(spec, Files.readString(spec).replace("name: explain",
+        "name: explain\norg: acme"));
+    Path org = Files.writeString(layers.resolve("acme.yaml"), """
+        apiVersion: nemoclaw.dev/v1
+        kind: PolicyLayer
+        layer: org
+        name: acme
+        scopes:
+          - match: "org:acme"
+            deny: [{host: api.github.com, ports: [443]}]
+        """);
+    Cli.Result r = explain("--host", "api.github.com", "--port", "443", "--policy-dir",
+        layers.toString(), "-o", "json");
+    assertEquals(1, r.exit(), r::toString);
+    JsonNode j = new ObjectMapper().readTree(r.stdout());
+    assertEquals("deny", j.path("verdict").asText(), r::toString);
+    assertEquals("org layer acme scopes[0] deny[0] api.github.com", j.path("rule").asText());
+    assertEquals("org", j.path("layer").asText());
+    assertEquals(org.toString(), j.path("file").asText());
+    assertTrue(j.path("shadowed").toString().contains("preset github"), r::toString);
+    assertTrue(r.stderr().contains("1 policy layer(s) from " + layers + " (org acme)"), r::toString);
+    Cli.Result text = explain("--host", "api.github.com", "--port", "443", "--policy-dir",
+        layers.toString());
+    assertTrue(text.stdout().contains("layer:   org (" + org + ")"), text::toString);
+    // a layer scoped to another org does not apply
+    Files.writeString(org, Files.readString(org).replace("org:acme", "org:other"));
+    assertEquals(0, explain("--host", "api.github.com", "--port", "443", "--policy-dir",
+        layers.toString()).exit());
+    Cli.Result nobody = Cli.run("policy", "explain", "no-such-sandbox", "--host", "a.example",
+        "--port", "443");
+    assertEquals(1, nobody.exit(), nobody::toString);
+    assertTrue(nobody.stderr().contains("neither a file nor a running sandbox"), nobody::toString);
+  }
+
+  @Test
   void allowedByAPresetExitsZeroAndNamesThePresetRule() throws Exception {
     Cli.Result r = explain("--host", "api.github.com", "--port", "443");
     assertEquals(0, r.exit(), r::toString);
@@ -55,8 +93,9 @@ class PolicyExplainIT {
     assertEquals("deny", j.path("verdict").asText());
     assertEquals("network.deny[0] *.pastebin.com", j.path("rule").asText());
     assertTrue(j.path("hint").asText().contains("network.deny[0]"), r::toString);
-    assertEquals(List.of("verdict", "rule", "reason", "hint", "inspect"),
-        iterable(j.fieldNames()));
+    assertEquals(List.of("verdict", "rule", "reason", "hint", "inspect", "layer", "revision",
+        "file", "shadowed"), iterable(j.fieldNames()));
+    assertEquals("agent", j.path("layer").asText());
   }
 
   @Test

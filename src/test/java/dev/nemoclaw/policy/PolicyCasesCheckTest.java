@@ -18,7 +18,7 @@ class PolicyCasesCheckTest {
   @TempDir Path dir;
 
   List<PolicyCheck.Result> run(String network, String cases) throws Exception {
-    CompiledPolicy policy = PolicyFixture.compile(dir, network);
+    LayeredPolicy policy = PolicyFixture.layered(dir, network);
     Path f = Files.writeString(dir.resolve("cases.yaml"),
         "apiVersion: nemoclaw.dev/v1\nkind: PolicyTest\ncases:\n" + cases);
     return PolicyCheck.run(policy, PolicyCases.load(f, Map.of()));

@@ -24,6 +24,12 @@ public final class PolicyFixture {
     return CompiledPolicy.compile(network(dir, network));
   }
 
+  /** The same, as the effective policy of an agent with no layers and no stored revisions. */
+  public static LayeredPolicy layered(Path dir, String network) {
+    return LayeredPolicy.compile(network(dir, network), RuleSet.EMPTY, java.util.List.of(),
+        new AgentScope("t", Optional.empty(), Optional.empty()));
+  }
+
   /** agent.yaml's {@code network:} section, bound as the CLI binds it. */
   public static dev.nemoclaw.spec.Network network(Path dir, String network) {
     try {
