@@ -188,7 +188,7 @@ class ReportIT {
     Cli.Result help = cli("report", "--help");
     assertEquals(0, help.exit(), help::toString);
     for (String s : List.of("--format", "--since", "--until", "--run", "--last", "--out",
-        "Examples:", "nemoclaw report hello --format html -o hello-report.html", "Exit codes: 0")) {
+        "Examples:", "nemoclaw report hello --format html --out hello-report.html", "Exit codes: 0")) {
       assertTrue(help.stdout().contains(s), () -> s + "\n" + help);
     }
     Cli.Result none = cli("report", "nope");

@@ -1,14 +1,21 @@
 package dev.nemoclaw.bench;
 
+import dev.nemoclaw.policy.AgentScope;
 import dev.nemoclaw.policy.CompiledPolicy;
 import dev.nemoclaw.policy.Decision;
+import dev.nemoclaw.policy.EgressPolicy;
 import dev.nemoclaw.policy.EgressRequest;
+import dev.nemoclaw.policy.LayeredPolicy;
+import dev.nemoclaw.policy.RuleSet;
 import dev.nemoclaw.spec.AllowRule;
 import dev.nemoclaw.spec.DenyRule;
 import dev.nemoclaw.spec.HostPattern;
 import dev.nemoclaw.spec.Network;
 import dev.nemoclaw.spec.NetworkMode;
+import dev.nemoclaw.spec.PolicyLayer;
+import dev.nemoclaw.spec.ToolMatch;
 import dev.nemoclaw.spec.UnknownAction;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code CompiledPolicy.decide} against {@code rules} allow rules, a quarter each exact names,
  * {@code *.suffix} patterns, IPv4 /24 blocks and L7 rules (methods and path globs, plain HTTP),
  * plus 1% deny rules (exact and suffix). Each benchmark cycles through 1024 distinct requests of
- * its kind so no single lookup is cached or folded.
+ * its kind so no single lookup is cached or folded. The {@code layered*} benchmarks decide the
+ * same requests through a {@link LayeredPolicy}: that policy as the agent's own, under an org layer
+ * (100 deny, 100 allow rules for the agent's org, 1 000 for another org) and a team layer (100
+ * allow rules), as a run with policy.d files decides them.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -47,6 +57,8 @@ public class PolicyBench {
   private static final Optional<String> GIT = Optional.of("/usr/bin/git");
 
   CompiledPolicy policy;
+  LayeredPolicy layered;
+  EgressRequest[] orgDenyHit;
   /**
    * The peer: the same allow rules' host patterns as a list (exact names, and suffixes as
    * ".suffix"), scanned in order as a naive engine would.
@@ -86,8 +98,11 @@ public class PolicyBench {
       scanIsSuffix[k] = h instanceof HostPattern.Suffix;
       scanNames[k] = h instanceof HostPattern.Suffix s ? "." + s.suffix() : h.text();
     }
-    policy = CompiledPolicy.compile(new Network(NetworkMode.PROXY, List.of(), allow, deny,
-        UnknownAction.ASK, Duration.ofSeconds(60)));
+    Network network = new Network(NetworkMode.PROXY, List.of(), allow, deny, UnknownAction.ASK,
+        Duration.ofSeconds(60));
+    policy = CompiledPolicy.compile(network);
+    layered = LayeredPolicy.compile(network, RuleSet.EMPTY, layers(),
+        new AgentScope("bench", Optional.of("acme"), Optional.of("data")));
     exactHit = new EgressRequest[N];
     suffixHit = new EgressRequest[N];
     cidrHit = new EgressRequest[N];
@@ -112,6 +127,42 @@ public class PolicyBench {
     check(l7Hit, Decision.Allow.class);
     check(miss, Decision.Unknown.class);
     check(denyHit, Decision.Deny.class);
+    orgDenyHit = new EgressRequest[N];
+    for (int n = 0; n < N; n++) {
+      orgDenyHit[n] = EgressRequest.tunnel("x.org-bad" + (n % 100) + ".example.net", 443, GIT);
+    }
+    check(layered, exactHit, Decision.Allow.class);
+    check(layered, miss, Decision.Unknown.class);
+    check(layered, orgDenyHit, Decision.Deny.class);
+  }
+
+  private static List<PolicyLayer> layers() {
+    List<AllowRule> orgAllow = new ArrayList<>();
+    List<DenyRule> orgDeny = new ArrayList<>();
+    List<AllowRule> teamAllow = new ArrayList<>();
+    List<AllowRule> otherOrg = new ArrayList<>();
+    for (int k = 0; k < 100; k++) {
+      orgAllow.add(rule(new HostPattern.Name("mirror" + k + ".acme.example")));
+      orgDeny.add(new DenyRule(new HostPattern.Suffix("org-bad" + k + ".example.net"), List.of(),
+          List.of(), List.of(), List.of()));
+      teamAllow.add(rule(new HostPattern.Suffix("data" + k + ".acme.example")));
+    }
+    for (int k = 0; k < 1000; k++) {
+      otherOrg.add(rule(new HostPattern.Name("other" + k + ".example.com")));
+    }
+    return List.of(
+        new PolicyLayer(Path.of("/bench/org.yaml"), PolicyLayer.Level.ORG, "org", List.of(
+            new PolicyLayer.Scope(0, scope(Optional.of("acme"), Optional.empty()), orgAllow,
+                orgDeny, Optional.empty()),
+            new PolicyLayer.Scope(1, scope(Optional.of("other"), Optional.empty()), otherOrg,
+                List.of(), Optional.empty()))),
+        new PolicyLayer(Path.of("/bench/team.yaml"), PolicyLayer.Level.TEAM, "team", List.of(
+            new PolicyLayer.Scope(0, scope(Optional.of("acme"), Optional.of("data")), teamAllow,
+                List.of(), Optional.empty()))));
+  }
+
+  private static ToolMatch scope(Optional<String> org, Optional<String> team) {
+    return new ToolMatch("bench", org, team, Optional.empty(), Optional.empty(), Optional.empty());
   }
 
   private static AllowRule rule(HostPattern h) {
@@ -119,6 +170,11 @@ public class PolicyBench {
   }
 
   private void check(EgressRequest[] requests, Class<? extends Decision> expected) {
+    check(policy, requests, expected);
+  }
+
+  private static void check(EgressPolicy policy, EgressRequest[] requests,
+      Class<? extends Decision> expected) {
     for (EgressRequest r : requests) {
       Decision d = policy.decide(r);
       if (!expected.isInstance(d)) {
@@ -130,6 +186,26 @@ public class PolicyBench {
   private Decision next(EgressRequest[] requests) {
     i = (i + 1) & (N - 1);
     return policy.decide(requests[i]);
+  }
+
+  private Decision nextLayered(EgressRequest[] requests) {
+    i = (i + 1) & (N - 1);
+    return layered.decide(requests[i]);
+  }
+
+  @Benchmark
+  public Decision layeredExactHit() {
+    return nextLayered(exactHit);
+  }
+
+  @Benchmark
+  public Decision layeredMiss() {
+    return nextLayered(miss);
+  }
+
+  @Benchmark
+  public Decision layeredOrgDenyHit() {
+    return nextLayered(orgDenyHit);
   }
 
   @Benchmark
