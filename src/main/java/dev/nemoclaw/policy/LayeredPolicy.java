@@ -37,6 +37,9 @@ import java.util.stream.Stream;
  */
 public final class LayeredPolicy implements EgressPolicy {
   private static final Pattern REVISION = Pattern.compile("^revision (\\d+) ");
+  /** How {@link #groups} names a layer's allow rule (a host pattern holds no space). */
+  private static final Pattern ALLOW_RULE =
+      Pattern.compile("^(org|team) layer .* scopes\\[\\d+\\] allow\\[\\d+\\] \\S+$");
 
   /** The scopes of one layer level with equal specificity, compiled as one policy. */
   private record Group(PolicyLayer.Level level, CompiledPolicy policy) {}
@@ -175,19 +178,22 @@ public final class LayeredPolicy implements EgressPolicy {
       return result(new Verdict(x.decision(), "agent", x.alsoMatching()), shadowed);
     }
     Verdict orgV = verdict(org, request, collect, shadowed);
-    if (!collect && orgV.decision() instanceof Decision.Deny) {
+    if (!collect && orgV.deny().decision() != null) {
       return result(orgV, shadowed);
     }
     Verdict teamV = verdict(team, request, collect, shadowed);
-    if (!collect && teamV.decision() instanceof Decision.Deny) {
+    if (!collect && teamV.deny().decision() != null) {
       return result(teamV, shadowed);
     }
     CompiledPolicy.Explanation x = collect ? agent.explain(request)
         : plain(agent.decide(request));
     Verdict own = x.decision() instanceof Decision.Unknown ? Verdict.NONE
         : new Verdict(x.decision(), "agent", x.alsoMatching());
-    // layer denies, then the agent's own rules, then layer allows, the team's first
-    Verdict decided = Stream.of(orgV.deny(), teamV.deny(), own, teamV.allow(), orgV.allow())
+    // layer denies, then the agent's own rules, then layer allows, the team's first; a layer's
+    // allow rule that cannot see into a tunnel is no deny rule: it refuses only when nothing
+    // else allows (docs/agent-yaml.md, "the only rule that would have")
+    Verdict decided = Stream.of(orgV.deny(), teamV.deny(), own, teamV.allow(), orgV.allow(),
+            teamV.needsL7(), orgV.needsL7())
         .filter(v -> v.decision() != null).findFirst()
         .orElse(new Verdict(unknown(x.decision()), "agent", x.alsoMatching()));
     for (Verdict v : List.of(orgV, teamV, own)) {
@@ -203,8 +209,18 @@ public final class LayeredPolicy implements EgressPolicy {
   private record Verdict(Decision decision, String level, List<String> also) {
     static final Verdict NONE = new Verdict(null, "", List.of());
 
+    /** A deny rule's refusal: final. */
     Verdict deny() {
-      return decision instanceof Decision.Deny ? this : NONE;
+      return decision instanceof Decision.Deny && !needsL7Deny() ? this : NONE;
+    }
+
+    /** The refusal of a tunnel by an allow rule with methods/paths it cannot see: not final. */
+    Verdict needsL7() {
+      return needsL7Deny() ? this : NONE;
+    }
+
+    private boolean needsL7Deny() {
+      return decision instanceof Decision.Deny d && ALLOW_RULE.matcher(d.rule()).find();
     }
 
     Verdict allow() {
