@@ -120,6 +120,12 @@ final class AuditTrail implements AutoCloseable {
     append(toAudit(r));
   }
 
+  /** The policy was reloaded from edited files: recorded with their owner and content hashes. */
+  void policyEdited(LivePolicy.Edit e) {
+    append(new AuditEvent.PolicyChange(Instant.now(), e.revision(), e.owner(), "file",
+        "reloaded from edited files: " + String.join(", ", e.files()), List.of(), List.of()));
+  }
+
   void ended(long pid, Outcome o) {
     append(toAudit(pid, o, Instant.now()));
   }

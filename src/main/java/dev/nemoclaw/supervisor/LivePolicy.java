@@ -37,6 +37,7 @@ final class LivePolicy implements EgressPolicy {
   private final LivePrivacy privacy;
   private final AtomicReference<Generation> current = new AtomicReference<>();
   private volatile Consumer<Revision> onRevision = r -> {};
+  private volatile Consumer<Edit> onEdit = e -> {};
   private volatile Optional<String> closedBecause = Optional.empty();
   private List<Object> refused = List.of();
 
@@ -48,6 +49,17 @@ final class LivePolicy implements EgressPolicy {
     Optional<Revision> latest = store.latest();
     current.set(new Generation(compile(source.initial(), latest), number(latest),
         source.initial(), files));
+  }
+
+  /**
+   * A reload from edited files: who owns the newest of them, and each watched file with the
+   * sha256 of the content now in force (so the audit log ties a decision to a commit).
+   */
+  record Edit(int revision, String owner, List<String> files) {}
+
+  /** Receives each reload from edited files. */
+  void onEdit(Consumer<Edit> listener) {
+    onEdit = listener;
   }
 
   /** Receives each revision newer than the one in force when it was set. */
@@ -95,6 +107,7 @@ final class LivePolicy implements EgressPolicy {
           .ruleCount() + " network rules in force");
       live.staticChanges().forEach(c -> said.add(c + " changed but cannot change while the"
           + " sandbox runs; it applies at the next run"));
+      onEdit.accept(edit(newest));
     }
     for (int n = before.revision() + 1; n < newest; n++) {
       onRevision.accept(store.revision(n));
@@ -171,6 +184,30 @@ final class LivePolicy implements EgressPolicy {
 
   private static int number(Optional<Revision> r) {
     return r.map(Revision::number).orElse(0);
+  }
+
+  private Edit edit(int revision) throws IOException {
+    List<String> files = new ArrayList<>();
+    Path newest = null;
+    long newestTime = Long.MIN_VALUE;
+    for (Path p : source.watched()) {
+      try {
+        byte[] content = Files.readAllBytes(p);
+        files.add(p + " sha256:" + java.util.HexFormat.of().formatHex(
+            java.security.MessageDigest.getInstance("SHA-256").digest(content)));
+        long t = Files.getLastModifiedTime(p).toMillis();
+        if (t > newestTime) {
+          newestTime = t;
+          newest = p;
+        }
+      } catch (NoSuchFileException gone) {
+        files.add(p + " (removed)");
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    String owner = newest == null ? "unknown" : Files.getOwner(newest).getName();
+    return new Edit(revision, owner, files);
   }
 
   /** Name, inode, size and time of each watched file: an edit or a replacing rename changes it. */

@@ -118,6 +118,7 @@ public final class Supervisor {
           AuditTrail audit = AuditTrail.open(dirs, plan.name(), out)) {
         inbox.listen(audit::inbox);
         policy.onRevision(audit::policyChanged);
+        policy.onEdit(audit::policyEdited);
         audit.onFailure(policy::failClosed);
         PrivacyFindings findings = new PrivacyFindings();
         Optional<Perimeter> perimeter = Optional.empty();

@@ -113,6 +113,22 @@ class HotReloadIT {
     }
     List<String> lines = bg.stdout().lines().filter(l -> l.startsWith("r")).toList();
     assertTrue(lines.size() > 10, bg::stdout);
+    // both reloads are in the audit log, with the content hash of each file then in force
+    Cli.Result ocsf = Cli.run(env, null, "audit", "export", "hot", "--format", "ocsf");
+    assertEquals(0, ocsf.exit(), ocsf::toString);
+    List<com.fasterxml.jackson.databind.JsonNode> reloads = new java.util.ArrayList<>();
+    for (String l : ocsf.stdout().lines().toList()) {
+      com.fasterxml.jackson.databind.JsonNode e = new ObjectMapper().readTree(l);
+      if (e.path("class_uid").asInt() == 5019) {
+        reloads.add(e);
+      }
+    }
+    assertEquals(2, reloads.size(), ocsf::toString);
+    assertEquals("file", reloads.get(1).at("/unmapped/channel").asText());
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest
+        .getInstance("SHA-256").digest(Files.readAllBytes(layers.resolve("acme.yaml"))));
+    assertTrue(reloads.get(1).at("/unmapped/reason").asText().contains("acme.yaml sha256:" + sha),
+        reloads.get(1)::toString);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.nemoclaw.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,9 +70,15 @@ class LivePolicyTest {
   void anEditedFileIsTakenUpWholeAndStaticChangesAreSaid() throws Exception {
     TestSource source = source();
     LivePolicy policy = live(new PolicyStore(dir.resolve("store")), source);
+    List<LivePolicy.Edit> edits = new ArrayList<>();
+    policy.onEdit(edits::add);
     assertInstanceOf(Decision.Unknown.class, policy.decide(PYPI));
+    assertFalse(policy.privacy().covers(dev.nemoclaw.spec.PrivacyScope.INFERENCE));
+    dev.nemoclaw.spec.Privacy masking = new dev.nemoclaw.spec.Privacy(
+        List.of(new dev.nemoclaw.spec.Detector.Builtin(dev.nemoclaw.spec.BuiltinDetector.EMAIL)),
+        dev.nemoclaw.spec.PrivacyAction.MASK, List.of(dev.nemoclaw.spec.PrivacyScope.INFERENCE));
     source.set(new PolicySource.Live(network(List.of(ApprovalRequest.alwaysRule("pypi.org", 443))),
-        Defaults.PRIVACY_OFF, List.of(), List.of("resources")));
+        masking, List.of(), List.of("resources")));
     assertEquals(List.of(), policy.refresh(), "nothing was touched yet");
     touch(dir.resolve("agent.yaml"), "v2");
     List<String> said = policy.refresh();
@@ -79,6 +86,16 @@ class LivePolicyTest {
     assertTrue(said.get(1).contains("resources changed but cannot change while the sandbox runs"),
         said.toString());
     assertInstanceOf(Decision.Allow.class, policy.decide(PYPI));
+    // privacy is live too: the proxy and inference.local hold this same guard
+    assertTrue(policy.privacy().covers(dev.nemoclaw.spec.PrivacyScope.INFERENCE));
+    assertInstanceOf(dev.nemoclaw.privacy.Verdict.Masked.class, policy.privacy()
+        .check(dev.nemoclaw.spec.PrivacyScope.INFERENCE, "mail me at a.b@example.com"));
+    // the edit is handed on for the audit log, with the content hash of what is in force
+    assertEquals(1, edits.size());
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest
+        .getInstance("SHA-256").digest("v2".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertEquals(List.of(dir.resolve("agent.yaml") + " sha256:" + sha), edits.get(0).files());
+    assertEquals(System.getProperty("user.name"), edits.get(0).owner());
   }
 
   @Test
