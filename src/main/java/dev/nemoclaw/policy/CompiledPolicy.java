@@ -120,7 +120,16 @@ public final class CompiledPolicy implements EgressPolicy {
 
   @Override
   public Decision decide(EgressRequest request) {
-    return evaluate(request, false).decision;
+    return evaluate(request, false, false).decision;
+  }
+
+  /**
+   * The decision of a rule that covers the request, or null when none does — without building
+   * the {@link Decision.Unknown} a caller would drop (a policy layer's scope group, which is
+   * asked on every request of a run with layers).
+   */
+  Decision decideCovered(EgressRequest request) {
+    return evaluate(request, false, true).decision;
   }
 
   /**
@@ -128,7 +137,7 @@ public final class CompiledPolicy implements EgressPolicy {
    * (shadowed by a deny rule, or by an earlier allow rule), for {@code nemoclaw policy explain}.
    */
   public Explanation explain(EgressRequest request) {
-    Eval e = evaluate(request, true);
+    Eval e = evaluate(request, true, false);
     List<String> also = e.matched.stream().filter(n -> !n.equals(e.decision.rule())).toList();
     return new Explanation(e.decision, also);
   }
@@ -158,7 +167,7 @@ public final class CompiledPolicy implements EgressPolicy {
     return allowed[0] && !denied[0];
   }
 
-  private Eval evaluate(EgressRequest request, boolean collect) {
+  private Eval evaluate(EgressRequest request, boolean collect, boolean quiet) {
     Eval e = new Eval(request, collect);
     if (off) {
       e.decision = new Decision.Deny("network.mode: none",
@@ -176,7 +185,7 @@ public final class CompiledPolicy implements EgressPolicy {
     } else {
       index.name(e.host, e);
     }
-    e.decision = e.decide();
+    e.decision = quiet && e.uncovered() ? null : e.decide();
     return e;
   }
 
@@ -335,6 +344,12 @@ public final class CompiledPolicy implements EgressPolicy {
           inspectAllow = r;
         }
       }
+    }
+
+    /** No rule covers the request: {@link #decide} would say Unknown. */
+    boolean uncovered() {
+      return hardDeny == null && (!tunnel || inspectAllow == null) && deferredDeny == null
+          && allow == null && needsL7 == null;
     }
 
     Decision decide() {

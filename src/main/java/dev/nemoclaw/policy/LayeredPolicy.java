@@ -36,6 +36,8 @@ import java.util.stream.Stream;
  * </ol>
  */
 public final class LayeredPolicy implements EgressPolicy {
+  /** What a scope group that covers nothing answers when not explaining. */
+  private static final Decision UNCOVERED = new Decision.Unknown("", "", "");
   private static final Pattern REVISION = Pattern.compile("^revision (\\d+) ");
   /** How {@link #groups} names a layer's allow rule (a host pattern holds no space). */
   private static final Pattern ALLOW_RULE =
@@ -233,8 +235,13 @@ public final class LayeredPolicy implements EgressPolicy {
       List<String> shadowed) {
     Verdict v = Verdict.NONE;
     for (Group g : groups) {
-      CompiledPolicy.Explanation x = collect ? g.policy().explain(request)
-          : plain(g.policy().decide(request));
+      CompiledPolicy.Explanation x;
+      if (collect) {
+        x = g.policy().explain(request);
+      } else {
+        Decision d = g.policy().decideCovered(request);
+        x = plain(d == null ? UNCOVERED : d);
+      }
       if (x.decision() instanceof Decision.Unknown) {
         continue;
       }
