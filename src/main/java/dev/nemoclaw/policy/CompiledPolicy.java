@@ -359,14 +359,14 @@ public final class CompiledPolicy implements EgressPolicy {
           case "binary" -> new Decision.Deny(r.name, r.name + " refuses " + dest + " for "
               + r.binaryList + ", and the executable that connected could not be identified, so"
               + " it is refused.", "if " + host + " should be reachable, narrow or remove "
-              + r.name + " in agent.yaml");
+              + r.name);
           case "path" -> new Decision.Deny(r.name, "The path " + rawPath + " has a dot-segment,"
               + " an encoded slash or a backslash, so " + r.name + " (paths " + r.paths
               + ") is applied to it.", "send the path in normal form, without /../, /./, %2F"
               + " or backslashes");
           default -> new Decision.Deny(r.name, dest + " is refused by " + r.name
               + "; deny rules win over allow rules.", "if " + host + " should be reachable,"
-              + " narrow or remove " + r.name + " in agent.yaml");
+              + " narrow or remove " + r.name);
         };
       }
       if (tunnel && inspectAllow != null) {

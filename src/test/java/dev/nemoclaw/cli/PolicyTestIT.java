@@ -182,6 +182,15 @@ class PolicyTestIT {
         explainAlone::toString);
   }
 
+  /** examples/layers and its cases stay in step (docs/policy-layers.md). */
+  @Test
+  void theLayersExamplePasses() throws Exception {
+    Cli.Result r = run("policy", "test", "--policy-dir", "examples/layers/policy.d",
+        "examples/layers/agent.yaml", "examples/layers/policy-tests.yaml");
+    assertEquals(0, r.exit(), r::toString);
+    assertTrue(r.stdout().contains("4 passed, 0 failed, 0 skipped"), r::toString);
+  }
+
   @Test
   void policyLayersApplyAndBrokenOnesStopTheTest() throws Exception {
     Path empty = Files.createDirectories(home.resolve("empty.d"));
