@@ -803,6 +803,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         emitTools(f.decisions());
         if (f.reply().needed()) {
           ex.reply = f.reply();
+          // parked before it goes: with the older SSE transport the answer may come on the
+          // stream before the POST's 202 does (claimed back when the POST's own response has it)
+          rt.mcpSessions().park(ex.destination.host(), ex.request.uri(), f.reply());
         }
         if (f.changed()) {
           ex.body.release();
@@ -1108,9 +1111,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return false;
     }
     if (resp.status().code() == 202) {
-      rt.mcpSessions().park(ex.destination.host(), ex.request.uri(), reply);
-      return false;
+      return false; // the older SSE transport: the answer comes on the stream (parked)
     }
+    rt.mcpSessions().unpark(ex.destination.host(), ex.request.uri(), reply);
     if (resp.status().codeClass() != HttpStatusClass.SUCCESS) {
       return false;
     }

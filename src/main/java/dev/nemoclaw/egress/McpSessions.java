@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * endpoint the server named in an {@code endpoint} event of a GET SSE stream, the POST gets 202,
  * and the response comes on that stream — another exchange, often another connection. What a
  * response needs (redaction, a filtered tools/list) is parked here under the host, the endpoint
- * the POST went to and the JSON-RPC id, and the stream's filter ({@link #stream}) learns its
+ * the POST goes to and the JSON-RPC id as the request goes out (the answer may come on the
+ * stream before the POST's 202 does), and the stream's filter ({@link #stream}) learns its
  * endpoint from the {@code endpoint} event and takes what is parked for it. One per proxy;
  * bounded, and entries not claimed within {@link #TTL_NANOS} are dropped.
  */
@@ -43,6 +44,15 @@ final class McpSessions {
       if (parked.size() < MAX) {
         parked.put(key(host, endpoint, id), new Parked(reply, now));
       }
+    }
+  }
+
+  /** The POST's own response carries the answers (streamable HTTP): nothing waits for them. */
+  void unpark(String host, String endpoint, McpReply reply) {
+    List<String> ids = new ArrayList<>(reply.redactions().keySet());
+    ids.addAll(reply.lists());
+    for (String id : ids) {
+      parked.computeIfPresent(key(host, endpoint, id), (k, p) -> p.reply() == reply ? null : p);
     }
   }
 
