@@ -126,6 +126,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     McpReply.Sse sse; // an SSE response re-written event by event
     HttpResponse heldHead; // a JSON response held until its body is whole, to be re-written
     CompositeByteBuf heldBody;
+    boolean replyUnreadable; // held only to be refused: compressed
 
     Exchange(Destination d, Optional<String> method, Optional<String> path, HttpRequest request,
         boolean tunnel, boolean upgrade, boolean keepAlive) {
@@ -897,6 +898,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (ex.internal) {
       rt.gate().internalHeaders(ex.destination.host(), peer, h);
     }
+    if (rt.governsTools() && (ex.reply != null
+        || String.valueOf(h.get(HttpHeaderNames.ACCEPT)).contains("text/event-stream"))) {
+      // an MCP answer the proxy re-writes (or an SSE stream that may carry one) must come
+      // uncompressed: a compressed one could not be read and would pass unredacted
+      h.remove(HttpHeaderNames.ACCEPT_ENCODING);
+    }
     if (ex.upgrade) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
       h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
@@ -1119,7 +1126,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     if (h.contains(HttpHeaderNames.CONTENT_ENCODING)
         && !h.get(HttpHeaderNames.CONTENT_ENCODING).trim().equalsIgnoreCase("identity")) {
-      return false; // compressed: not read (documented)
+      // compressed although the proxy asked for it plain: it cannot be re-written, so it does
+      // not go to the client at all (502 at its first bytes)
+      ex.heldHead = resp;
+      ex.heldBody = client.alloc().compositeBuffer(1);
+      ex.replyUnreadable = true;
+      return true;
     }
     if (sse) {
       ex.sse = new McpReply.Sse(reply::rewriteData, limit);
@@ -1137,6 +1149,18 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   /** A piece of a held JSON response; at its end the body is re-written and sent whole. */
   private void holdReply(HttpContent c) {
     int limit = rt.limits().maxScannedBody();
+    if (ex.replyUnreadable) {
+      c.release();
+      ReferenceCountUtil.release(ex.heldHead);
+      ex.heldHead = null;
+      dropOrigin();
+      ex.responseStarted = false;
+      ex.keepAlive = false;
+      answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "mcp_response_unreadable",
+          ex.destination, "the MCP server's response is compressed, so the tool rules (redaction,"
+              + " tools/list filtering) could not be applied to it"), "mcp_response_unreadable");
+      return;
+    }
     if (ex.heldBody.readableBytes() + (long) c.content().readableBytes() > limit) {
       c.release();
       ReferenceCountUtil.release(ex.heldHead);

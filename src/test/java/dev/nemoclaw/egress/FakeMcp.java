@@ -101,6 +101,14 @@ final class FakeMcp implements AutoCloseable {
       byte[] out = (batch ? JSON.valueToTree(answers).toString() : answers.getFirst().toString())
           .getBytes(StandardCharsets.UTF_8);
       x.getResponseHeaders().set("Content-Type", "application/json");
+      if ("mode=gzip".equals(x.getRequestURI().getQuery())) {
+        java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(z)) {
+          g.write(out);
+        }
+        out = z.toByteArray();
+        x.getResponseHeaders().set("Content-Encoding", "gzip");
+      }
       x.sendResponseHeaders(200, out.length);
       x.getResponseBody().write(out);
     } catch (InterruptedException e) {

@@ -318,6 +318,21 @@ class McpGateTest {
     assertTrue(mcp.bodies.isEmpty());
   }
 
+  @Test
+  void aCompressedAnswerThatMustBeRedactedIsNotPassedOn() throws Exception {
+    InetSocketAddress proxy = proxy();
+    try (Raw raw = new Raw(proxy)) {
+      raw.send(post("/mcp?mode=gzip", call(1, "echo", "{}"))); // nothing to re-write: as it is
+      Raw.Response plain = raw.read();
+      assertEquals(200, plain.status());
+      assertEquals("gzip", plain.header("Content-Encoding"));
+      raw.send(post("/mcp?mode=gzip", call(2, "secret", "{}")));
+      Raw.Response r = raw.read();
+      assertEquals(502, r.status());
+      assertEquals("mcp_response_unreadable", JSON.readTree(r.body()).get("error").asText());
+    }
+  }
+
   /** The older HTTP+SSE transport: POSTs get 202, responses come on the GET stream. */
   @Test
   void theOlderSseTransportIsGovernedToo() throws Exception {
