@@ -65,7 +65,14 @@ final class McpGovernor {
     try {
       root = EgressEvent.Json.MAPPER.readTree(body);
     } catch (IOException e) {
-      return done(new Outcome.Pass()); // not JSON: not MCP
+      // not JSON: not MCP — unless it names tools/call, when a lenient server might still read
+      // it as a call the proxy could not check; that is refused rather than sent unchecked
+      if (new String(body, StandardCharsets.UTF_8).contains("tools/call")) {
+        Decision d = new Decision("", false, "the body names tools/call but is not JSON the"
+            + " proxy can read", false, false);
+        return done(new Outcome.Refuse(error(null, "", d.reason(), true), List.of(d)));
+      }
+      return done(new Outcome.Pass());
     }
     if (root == null) {
       return done(new Outcome.Pass());
@@ -80,8 +87,8 @@ final class McpGovernor {
     List<Call> calls = new ArrayList<>();
     Set<String> lists = new HashSet<>();
     for (JsonNode m : messages) {
-      if (m instanceof ObjectNode o && o.path("jsonrpc").asText().equals("2.0")
-          && o.path("method").isTextual()) {
+      // jsonrpc: "2.0" is not required: a lenient server would run a call without it
+      if (m instanceof ObjectNode o && o.path("method").isTextual()) {
         String method = o.get("method").asText();
         if (method.equals("tools/call")) {
           calls.add(new Call(o, method));

@@ -112,7 +112,9 @@ final class McpReply {
   static final class Sse {
     private final java.util.function.BiFunction<String, String, Optional<String>> events;
     private final int limit;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    /** Bytes of the stream not yet passed on: the start of an event whose end has not come. */
+    private byte[] pending = new byte[0];
+    private int length;
 
     /**
      * {@code events}: an event's type ({@code message} when it names none) and data → its new
@@ -125,16 +127,24 @@ final class McpReply {
 
     /** Bytes of the stream in; what may go on to the client out (maybe nothing yet). */
     byte[] feed(byte[] in) throws TooLarge {
-      pending.write(in, 0, in.length);
-      byte[] buf = pending.toByteArray();
+      if (length + in.length > pending.length) {
+        pending = java.util.Arrays.copyOf(pending, Math.max(length + in.length,
+            pending.length * 2));
+      }
+      // only the new bytes (and the few before them that may start a line end) can end an event
+      int from = Math.max(0, length - 3);
+      System.arraycopy(in, 0, pending, length, in.length);
+      length += in.length;
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       int start = 0;
-      for (int end; (end = eventEnd(buf, start)) >= 0; start = end) {
-        out.writeBytes(event(buf, start, end));
+      for (int end; (end = eventEnd(pending, length, Math.max(start, from))) >= 0; start = end) {
+        out.writeBytes(event(pending, start, end));
       }
-      pending.reset();
-      pending.write(buf, start, buf.length - start);
-      if (pending.size() > limit) {
+      if (start > 0) {
+        System.arraycopy(pending, start, pending, 0, length - start);
+        length -= start;
+      }
+      if (length > limit) {
         throw new TooLarge();
       }
       return out.toByteArray();
@@ -142,21 +152,21 @@ final class McpReply {
 
     /** The end of the stream: what is left (an event without its blank line) as it came. */
     byte[] finish() {
-      byte[] rest = pending.toByteArray();
-      pending.reset();
+      byte[] rest = java.util.Arrays.copyOf(pending, length);
+      length = 0;
       return rest;
     }
 
     /** The index just past the blank line ending the first event from {@code from}, or -1. */
-    private static int eventEnd(byte[] b, int from) {
-      for (int i = from; i < b.length; i++) {
+    static int eventEnd(byte[] b, int length, int from) {
+      for (int i = from; i < length; i++) {
         byte c = b[i];
         if (c != '\n' && c != '\r') {
           continue;
         }
         int next = i + 1;
         if (c == '\r') {
-          if (next >= b.length) {
+          if (next >= length) {
             return -1; // a CR at the end: an LF may follow
           }
           if (b[next] == '\n') {
@@ -164,11 +174,11 @@ final class McpReply {
           }
         }
         // a line ended at i; a blank line right after it ends the event
-        if (next < b.length && b[next] == '\n') {
+        if (next < length && b[next] == '\n') {
           return next + 1;
         }
-        if (next < b.length && b[next] == '\r') {
-          if (next + 1 >= b.length) {
+        if (next < length && b[next] == '\r') {
+          if (next + 1 >= length) {
             return -1;
           }
           return b[next + 1] == '\n' ? next + 2 : next + 1;

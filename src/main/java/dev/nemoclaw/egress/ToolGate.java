@@ -10,9 +10,10 @@ import java.util.concurrent.CompletionStage;
  * What the proxy asks about MCP tool calls it sees crossing it (JSON-RPC {@code tools/call} and
  * {@code tools/list} in the POST bodies of plain-HTTP and inspected requests; see
  * {@code docs/egress.md#mcp}). The supervisor implements it with the tool rules (CONTRACT §5) and
- * hands it to {@link EgressProxy.Builder#toolGate}. Called from virtual threads (never an event
- * loop), so {@link #call} may block or complete later (an operator's approval); it must be
- * thread-safe.
+ * hands it to {@link EgressProxy.Builder#toolGate}. Thread-safe. {@link #call} is called from
+ * virtual threads and may block or complete later (an operator's approval holds the request).
+ * {@link #listed} and {@link #redact} run on the proxy's event loop while a response streams
+ * through: they must be quick and must not block (pure functions of the compiled rules).
  */
 public interface ToolGate {
   /**

@@ -261,7 +261,8 @@ class McpGateTest {
     InetSocketAddress proxy = proxy();
     String init = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":"
         + "{\"protocolVersion\":\"2025-03-26\"}}";
-    String other = "{\"tools/call\": \"not json-rpc\", \"method\": \"tools/call\"}";
+    String other = "{\"jsonrpc\":\"2.0\",\"method\":\"resources/list\","
+        + "\"note\":\"tools/call in a string is no call\"}";
     String notJson = "{not json at all";
     try (Raw raw = new Raw(proxy)) {
       raw.send(post("/mcp?mode=json", init));
@@ -275,6 +276,50 @@ class McpGateTest {
     assertEquals(List.of(init, other, notJson), mcp.bodies);
     assertTrue(gate.calls.isEmpty());
     assertTrue(toolDecisions().isEmpty());
+  }
+
+  @Test
+  void whatAServerMightStillReadAsACallIsGovernedOrRefused() throws Exception {
+    InetSocketAddress proxy = proxy();
+    try (Raw raw = new Raw(proxy)) {
+      // no jsonrpc member: a lenient server would still run it
+      raw.send(post("/mcp?mode=json", "{\"id\":1,\"method\":\"tools/call\",\"params\":"
+          + "{\"name\":\"rm\",\"arguments\":{}}}"));
+      assertEquals("rm", JSON.readTree(raw.read().body()).get("error").get("data").get("tool")
+          .asText());
+      // not JSON the proxy can read, but it names tools/call
+      raw.send(post("/mcp?mode=json", "{\"id\":2,\"method\":\"tools/call\", oops}"));
+      JsonNode j = JSON.readTree(raw.read().body());
+      assertTrue(j.get("id").isNull(), j.toString());
+      assertTrue(j.get("error").get("data").get("reason").asText().contains("not JSON"));
+      // escaped: still the method it means
+      raw.send(post("/mcp?mode=json", call(3, "rm", "{}").replace("tools/call",
+          "tools\\u002fcall")));
+      assertEquals(-32001, JSON.readTree(raw.read().body()).get("error").get("code").asInt());
+    }
+    assertTrue(mcp.bodies.isEmpty());
+  }
+
+  @Test
+  void sseEventsAreFoundWhereverTheStreamIsCut() throws Exception {
+    String stream = ": hi\r\n\r\nevent: message\r\nid: 9\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\n"
+        + "data: plain\n\ndata: x\r\rdata: {\"a\":2}\n\n";
+    for (int cut = 0; cut <= stream.length(); cut++) {
+      List<String> seen = new ArrayList<>();
+      McpReply.Sse sse = new McpReply.Sse((type, data) -> {
+        seen.add(type + "=" + data);
+        return data.startsWith("{") ? Optional.of("{\"b\":0}") : Optional.empty();
+      }, 1 << 20);
+      StringBuilder out = new StringBuilder();
+      for (String part : new String[] {stream.substring(0, cut), stream.substring(cut)}) {
+        out.append(new String(sse.feed(part.getBytes()), java.nio.charset.StandardCharsets.UTF_8));
+      }
+      out.append(new String(sse.finish()));
+      assertEquals(List.of("message={\"a\":\n1}", "message=plain", "message=x",
+          "message={\"a\":2}"), seen, "cut at " + cut);
+      assertEquals(": hi\r\n\r\nevent: message\nid: 9\ndata: {\"b\":0}\n\ndata: plain\n\n"
+          + "data: x\r\rdata: {\"b\":0}\n\n", out.toString(), "cut at " + cut);
+    }
   }
 
   @Test
