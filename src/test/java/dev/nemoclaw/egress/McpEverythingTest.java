@@ -117,13 +117,17 @@ class McpEverythingTest {
   }
 
   int startServer() throws Exception {
+    return startServer("streamableHttp", "listening on port");
+  }
+
+  int startServer(String mode, String ready) throws Exception {
     Assumptions.assumeTrue(installed(), "node/npm or @modelcontextprotocol/server-everything"
         + " not available");
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
-    ProcessBuilder pb = new ProcessBuilder("node", MAIN.toString(), "streamableHttp")
+    ProcessBuilder pb = new ProcessBuilder("node", MAIN.toString(), mode)
         .redirectErrorStream(true);
     pb.environment().put("PORT", "" + port);
     server = pb.start();
@@ -133,7 +137,7 @@ class McpEverythingTest {
     Thread.ofVirtual().start(() -> {
       try {
         for (String l; (l = out.readLine()) != null; ) {
-          if (l.contains("listening on port")) {
+          if (l.contains(ready)) {
             listening.complete(null);
           }
         }
@@ -228,6 +232,70 @@ class McpEverythingTest {
         "mcp.test echo"), gate.calls);
     assertTrue(events.stream().anyMatch(e -> e instanceof EgressEvent.Decided d
         && d.decision() == EgressEvent.Verdict.DENY && d.rule().equals("mcp tools/call get-sum")));
+  }
+
+  /** The older HTTP+SSE transport of the same server: POSTs get 202, answers come on GET /sse. */
+  @Test
+  void theSameServerOverTheOlderSseTransport() throws Exception {
+    int port = startServer("sse", "Server is running on port");
+    Gate gate = new Gate();
+    Resolver resolver = name -> switch (name) {
+      case "mcp.test" -> List.of(InetAddress.getByAddress(name, new byte[] {127, 0, 0, 1}));
+      default -> throw new UnknownHostException(name);
+    };
+    EgressProxy proxy = EgressProxy.builder(
+            TestPolicy.allowing(Set.of("mcp.test"), Set.of("127.0.0.1")))
+        .resolver(resolver).toolGate(gate).start();
+    closeLater.add(proxy);
+    InetSocketAddress at = proxy.bind(new InetSocketAddress("127.0.0.1", 0));
+    Raw stream = new Raw(at);
+    closeLater.add(stream);
+    Raw raw = new Raw(at);
+    closeLater.add(raw);
+    stream.send("GET http://mcp.test:" + port + "/sse HTTP/1.1\r\nHost: mcp.test\r\n"
+        + "Accept: text/event-stream\r\n\r\n");
+    assertEquals(200, McpGateTest.headOf(stream));
+    String first = McpGateTest.readUntil(stream, "sessionId=");
+    String endpoint = first.lines().filter(l -> l.startsWith("data: /message"))
+        .findFirst().orElseThrow().substring(6).trim();
+    java.util.function.Function<String, Raw.Response> post = body -> {
+      try {
+        raw.send("POST http://mcp.test:" + port + endpoint + " HTTP/1.1\r\nHost: mcp.test\r\n"
+            + "Content-Type: application/json\r\n"
+            + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n"
+            + body);
+        return raw.read();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    assertEquals(202, post.apply("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
+        + "\"params\":{\"protocolVersion\":\"2024-11-05\",\"capabilities\":{},"
+        + "\"clientInfo\":{\"name\":\"nemoclaw-test\",\"version\":\"1\"}}}").status());
+    assertTrue(McpGateTest.readUntil(stream, "\"id\":0}").contains("protocolVersion"));
+    assertEquals(202, post.apply("{\"jsonrpc\":\"2.0\","
+        + "\"method\":\"notifications/initialized\"}").status());
+
+    assertEquals(202, post.apply("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}")
+        .status());
+    String list = McpGateTest.readUntil(stream, "\"id\":1}");
+    assertTrue(list.contains("\"echo\"") && list.contains("\"get-sum\""), list);
+    assertFalse(list.contains("\"get-env\""), list);
+
+    assertEquals(202, post.apply(call(2, "echo", "{\"message\":\"secret 7\"}")).status());
+    String redacted = McpGateTest.readUntil(stream, "\"id\":2}");
+    assertTrue(redacted.contains("[redacted]"), redacted);
+    assertFalse(redacted.contains("secret 7"), redacted);
+
+    Raw.Response blocked = post.apply(call(3, "get-sum", "{\"a\":1,\"b\":2}"));
+    assertEquals(200, blocked.status());
+    assertEquals(3, JSON.readTree(blocked.body()).get("id").asInt());
+
+    assertEquals(202, post.apply(call(4, "echo", "{\"message\":\"hello\"}")).status());
+    String echo = McpGateTest.readUntil(stream, "\"id\":4}");
+    assertTrue(echo.contains("Echo: hello"), echo);
+    assertFalse(echo.contains("\"id\":3"), "the blocked call never reached the server");
+    assertEquals(List.of("mcp.test echo", "mcp.test get-sum", "mcp.test echo"), gate.calls);
   }
 
   static String call(int id, String tool, String args) {
