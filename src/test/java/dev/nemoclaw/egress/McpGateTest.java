@@ -323,6 +323,25 @@ class McpGateTest {
   }
 
   @Test
+  void privacyScreeningScreensWhatTheToolRulesLetThrough() throws Exception {
+    InetSocketAddress proxy = proxy(EgressProxy.builder(
+            TestPolicy.allowing(Set.of("mcp.test"), Set.of("127.0.0.1"))).toolGate(gate)
+        .privacy(new PrivacyScreeningTest.FakeGuard("mask")));
+    String email = PrivacyScreeningTest.EMAIL;
+    try (Raw raw = new Raw(proxy)) {
+      raw.send(post("/mcp?mode=json", call(1, "echo", "{\"to\":\"" + email + "\"}")));
+      assertTrue(raw.read().body().contains("[email]"));
+      raw.send(post("/mcp?mode=json", call(2, "rm", "{\"to\":\"" + email + "\"}")));
+      assertEquals(-32001, JSON.readTree(raw.read().body()).get("error").get("code").asInt());
+    }
+    assertTrue(gate.calls.getFirst().contains(email), "the rules see what the agent sent");
+    assertEquals(1, mcp.bodies.size());
+    assertFalse(mcp.bodies.getFirst().contains(email), mcp.bodies.toString());
+    assertEquals(1, events.stream().filter(e -> e instanceof EgressEvent.Screened).count(),
+        "the blocked call was not screened: it went nowhere");
+  }
+
+  @Test
   void aGateThatFailsRefusesTheCall() throws Exception {
     InetSocketAddress proxy = proxy();
     try (Raw raw = new Raw(proxy)) {
