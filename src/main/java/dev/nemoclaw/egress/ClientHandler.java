@@ -18,7 +18,9 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
@@ -119,6 +121,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     CompositeByteBuf body; // the body being collected for screening
     long held; // bytes of it counted against the proxy's screening budget until the end
     boolean screened;
+    boolean mcp; // the body is collected for MCP governance (a JSON POST, a tool gate set)
+    McpReply reply; // what the response to a governed MCP request needs
+    McpReply.Sse sse; // an SSE response re-written event by event
+    HttpResponse heldHead; // a JSON response held until its body is whole, to be re-written
+    CompositeByteBuf heldBody;
+    boolean replyUnreadable; // held only to be refused: compressed
 
     Exchange(Destination d, Optional<String> method, Optional<String> path, HttpRequest request,
         boolean tunnel, boolean upgrade, boolean keepAlive) {
@@ -667,22 +675,34 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
    * too large), false when the request goes on as it is.
    */
   private boolean screen(Gatekeeper.Outcome.Go go) {
-    if (ex.internal || ex.upgrade || !rt.privacy().covers(PrivacyScope.EGRESS)) {
+    if (ex.internal || ex.upgrade) {
       return false; // internal services screen what they need themselves (inference.local)
     }
     HttpRequest r = ex.request;
+    boolean privacy = rt.privacy().covers(PrivacyScope.EGRESS);
+    boolean tools = rt.governsTools() && HttpMethod.POST.equals(r.method());
+    if (!privacy && !tools) {
+      return false;
+    }
     long length = HttpUtil.getContentLength(r, -1L);
     if (length <= 0 && !HttpUtil.isTransferEncodingChunked(r)) {
       return false; // no body
     }
     Optional<String> unreadable = BodyScan.unreadable(r.headers());
     if (unreadable.isPresent()) {
-      emitScreened(Map.of(), EgressEvent.Screening.UNSCANNED, unreadable.get());
+      if (privacy) {
+        emitScreened(Map.of(), EgressEvent.Screening.UNSCANNED, unreadable.get());
+      }
       return false;
     }
+    if (!privacy && !BodyScan.json(r.headers())) {
+      return false; // MCP messages are JSON (the transports require the type); others stream
+    }
+    ex.mcp = tools;
     int limit = rt.limits().maxScannedBody();
     if (length > limit) {
-      answer(Responses.tooLargeToScan(ex.destination, limit), "body_too_large_to_scan");
+      answer(privacy ? Responses.tooLargeToScan(ex.destination, limit)
+          : Responses.tooLargeToGovern(ex.destination, limit), "body_too_large_to_scan");
       return true;
     }
     if (HttpUtil.is100ContinueExpected(r)) {
@@ -714,7 +734,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     ex.requestDone = last; // for a refusal: whether more of the body is to come
     if (ex.body.readableBytes() + (long) n > limit) {
       c.release();
-      answer(Responses.tooLargeToScan(ex.destination, limit), "body_too_large_to_scan");
+      answer(rt.privacy().covers(PrivacyScope.EGRESS)
+          ? Responses.tooLargeToScan(ex.destination, limit)
+          : Responses.tooLargeToGovern(ex.destination, limit), "body_too_large_to_scan");
       return;
     }
     if (!rt.holdForScan(n)) {
@@ -735,10 +757,81 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     state = State.SCANNING;
     Exchange mine = ex;
     byte[] body = ByteBufUtil.getBytes(ex.body);
+    if (!ex.mcp) {
+      privacyScan(body);
+      return;
+    }
+    // the tool rules see the arguments as the agent sent them; what goes out is screened after
+    CompletableFuture.supplyAsync(() -> McpGovernor.govern(rt.tools(), ex.destination.host(),
+            body, peer), rt.blocking())
+        .thenCompose(s -> s)
+        .whenComplete((outcome, err) -> client.eventLoop().execute(
+            () -> governed(mine, body, outcome, err)));
+  }
+
+  /** The body is whole: privacy screening when it covers egress, else on its way as it is. */
+  private void privacyScan(byte[] body) {
+    if (!rt.privacy().covers(PrivacyScope.EGRESS)) {
+      sendScreened(ex.body.retain());
+      return;
+    }
+    Exchange mine = ex;
     boolean json = BodyScan.json(ex.request.headers());
     CompletableFuture.supplyAsync(() -> BodyScan.check(rt.privacy(), body, json), rt.blocking())
         .whenComplete((verdict, err) -> client.eventLoop().execute(
             () -> scanned(mine, verdict, err)));
+  }
+
+  /** MCP governance's outcome for the current request's body ({@link McpGovernor}). */
+  private void governed(Exchange mine, byte[] body, McpGovernor.Outcome outcome,
+      Throwable err) {
+    if (mine != ex || !client.isActive()) {
+      return;
+    }
+    if (err != null) {
+      answer(Responses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "tool_gate_error",
+          ex.destination, "MCP tool governance failed (" + deepest(err) + "), so the request"
+              + " was refused rather than sent unchecked"), "tool_gate_error");
+      return;
+    }
+    switch (outcome) {
+      case McpGovernor.Outcome.Pass p -> privacyScan(body);
+      case McpGovernor.Outcome.Refuse r -> {
+        emitTools(r.decisions());
+        answer(McpGovernor.response(r.answer()), "tool_blocked");
+      }
+      case McpGovernor.Outcome.Forward f -> {
+        emitTools(f.decisions());
+        if (f.reply().needed()) {
+          ex.reply = f.reply();
+          // parked before it goes: with the older SSE transport the answer may come on the
+          // stream before the POST's 202 does (claimed back when the POST's own response has it)
+          rt.mcpSessions().park(ex.destination.host(), ex.request.uri(), f.reply());
+        }
+        if (f.changed()) {
+          ex.body.release();
+          ex.body = client.alloc().compositeBuffer(1);
+          ex.body.addComponent(true, Unpooled.wrappedBuffer(f.body()));
+        }
+        privacyScan(f.body());
+      }
+    }
+  }
+
+  /**
+   * Each tools/call decision as a decision event of the request (method and path), its rule
+   * naming the tool: logged, audited, and a refusal is in the run report like any other.
+   */
+  private void emitTools(List<McpGovernor.Decision> decisions) {
+    for (McpGovernor.Decision d : decisions) {
+      String what = d.allowed() ? (d.reason().isEmpty() ? "allowed" : d.reason())
+          + (d.masked() ? "; arguments masked" : "") + (d.redacted() ? "; output redacted" : "")
+          : "MCP tool " + d.tool() + " blocked: " + d.reason();
+      rt.gate().emit(new EgressEvent.Decided(Instant.now(), peer, ex.destination.host(),
+          ex.destination.port(), ex.method, ex.path,
+          d.allowed() ? EgressEvent.Verdict.ALLOW : EgressEvent.Verdict.DENY,
+          "mcp tools/call " + d.tool(), what));
+    }
   }
 
   private void scanned(Exchange mine, Optional<Verdict> verdict, Throwable err) {
@@ -804,6 +897,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         ex.destination.hostHeader(implicit != null && implicit.tls() ? 443 : 80));
     if (ex.internal) {
       rt.gate().internalHeaders(ex.destination.host(), peer, h);
+    }
+    if (rt.governsTools() && (ex.reply != null
+        || String.valueOf(h.get(HttpHeaderNames.ACCEPT)).contains("text/event-stream"))) {
+      // an MCP answer the proxy re-writes (or an SSE stream that may carry one) must come
+      // uncompressed: a compressed one could not be read and would pass unredacted
+      h.remove(HttpHeaderNames.ACCEPT_ENCODING);
     }
     if (ex.upgrade) {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -911,6 +1010,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     stripHopByHop(resp.headers(), false);
     boolean bodyless = HttpMethod.HEAD.equals(ex.request.method()) || status.code() == 204
         || status.code() == 304;
+    if (!bodyless && mcpReply(resp)) {
+      return; // held until its body is whole
+    }
     if (!bodyless && !HttpUtil.isContentLengthSet(resp)
         && !HttpUtil.isTransferEncodingChunked(resp)) {
       // the origin ends the body by closing; our client keeps its connection, so we chunk it
@@ -941,6 +1043,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ex.down += c.content().readableBytes();
+    if (ex.heldHead != null) {
+      holdReply(c);
+      return;
+    }
+    if (ex.sse != null) {
+      c = filterSse(c);
+      if (c == null) {
+        return;
+      }
+    }
     if (!last) {
       client.write(c, client.voidPromise());
       if (!client.isWritable()) {
@@ -955,6 +1067,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       switchToRelay();
       return;
     }
+    responseEnded(c);
+  }
+
+  /** The last of the response is here: on to the client, and the exchange is done. */
+  private void responseEnded(HttpContent c) {
     ex.responseDone = true;
     if (ex.keepAlive) {
       client.writeAndFlush(c, client.voidPromise());
@@ -976,6 +1093,137 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         client.close();
       }
     }
+  }
+
+  // ---------------------------------------------------------------- MCP responses
+
+  /**
+   * Whether the response to the current request is one MCP governance re-writes, and how: a JSON
+   * body is held whole (true), an SSE stream is re-written event by event as it comes, a 202 to a
+   * POST of the older SSE transport parks what its response needs until the stream carries it.
+   * Any GET SSE stream is watched for such parked responses while a tool gate is set.
+   */
+  private boolean mcpReply(HttpResponse resp) {
+    McpReply reply = ex.reply;
+    HttpHeaders h = resp.headers();
+    String type = String.valueOf(h.get(HttpHeaderNames.CONTENT_TYPE)).toLowerCase(Locale.ROOT);
+    boolean sse = type.startsWith("text/event-stream");
+    int limit = rt.limits().maxScannedBody();
+    if (reply == null) {
+      if (sse && rt.governsTools() && HttpMethod.GET.equals(ex.request.method())
+          && resp.status().code() == 200 && !h.contains(HttpHeaderNames.CONTENT_ENCODING)) {
+        ex.sse = rt.mcpSessions().stream(ex.destination.host(), limit);
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
+      }
+      return false;
+    }
+    if (resp.status().code() == 202) {
+      return false; // the older SSE transport: the answer comes on the stream (parked)
+    }
+    rt.mcpSessions().unpark(ex.destination.host(), ex.request.uri(), reply);
+    if (resp.status().codeClass() != HttpStatusClass.SUCCESS) {
+      return false;
+    }
+    if (h.contains(HttpHeaderNames.CONTENT_ENCODING)
+        && !h.get(HttpHeaderNames.CONTENT_ENCODING).trim().equalsIgnoreCase("identity")) {
+      // compressed although the proxy asked for it plain: it cannot be re-written, so it does
+      // not go to the client at all (502 at its first bytes)
+      ex.heldHead = resp;
+      ex.heldBody = client.alloc().compositeBuffer(1);
+      ex.replyUnreadable = true;
+      return true;
+    }
+    if (sse) {
+      ex.sse = new McpReply.Sse(reply::rewriteData, limit);
+      h.remove(HttpHeaderNames.CONTENT_LENGTH);
+      return false;
+    }
+    if (type.contains("json")) {
+      ex.heldHead = resp;
+      ex.heldBody = client.alloc().compositeBuffer(1024);
+      return true;
+    }
+    return false;
+  }
+
+  /** A piece of a held JSON response; at its end the body is re-written and sent whole. */
+  private void holdReply(HttpContent c) {
+    int limit = rt.limits().maxScannedBody();
+    if (ex.replyUnreadable) {
+      c.release();
+      ReferenceCountUtil.release(ex.heldHead);
+      ex.heldHead = null;
+      dropOrigin();
+      ex.responseStarted = false;
+      ex.keepAlive = false;
+      answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "mcp_response_unreadable",
+          ex.destination, "the MCP server's response is compressed, so the tool rules (redaction,"
+              + " tools/list filtering) could not be applied to it"), "mcp_response_unreadable");
+      return;
+    }
+    if (ex.heldBody.readableBytes() + (long) c.content().readableBytes() > limit) {
+      c.release();
+      ReferenceCountUtil.release(ex.heldHead);
+      ex.heldHead = null;
+      dropOrigin();
+      ex.responseStarted = false;
+      ex.keepAlive = false;
+      answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "mcp_response_too_large",
+          ex.destination, "the MCP server's response is larger than the " + limit
+              + " bytes the proxy reads to apply the tool rules to it"),
+          "mcp_response_too_large");
+      return;
+    }
+    ex.heldBody.addComponent(true, c.content().retain());
+    boolean last = c instanceof LastHttpContent;
+    c.release();
+    if (!last) {
+      return;
+    }
+    byte[] body = ByteBufUtil.getBytes(ex.heldBody);
+    ex.heldBody.release();
+    ex.heldBody = null;
+    ByteBuf out = ex.reply.rewriteJson(body).map(Unpooled::wrappedBuffer)
+        .orElse(Unpooled.wrappedBuffer(body));
+    HttpResponse head = ex.heldHead;
+    ex.heldHead = null;
+    head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+    HttpUtil.setContentLength(head, out.readableBytes());
+    head.setProtocolVersion(HttpVersion.HTTP_1_1);
+    if (!ex.keepAlive) {
+      head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    client.write(head, client.voidPromise());
+    responseEnded(new DefaultLastHttpContent(out));
+  }
+
+  /** A piece of an SSE response through its filter; null when the stream was cut. */
+  private HttpContent filterSse(HttpContent c) {
+    byte[] in = ByteBufUtil.getBytes(c.content());
+    boolean last = c instanceof LastHttpContent;
+    c.release();
+    byte[] out;
+    try {
+      out = ex.sse.feed(in);
+      if (last) {
+        byte[] rest = ex.sse.finish();
+        if (rest.length > 0) {
+          byte[] both = java.util.Arrays.copyOf(out, out.length + rest.length);
+          System.arraycopy(rest, 0, both, out.length, rest.length);
+          out = both;
+        }
+      }
+    } catch (McpReply.Sse.TooLarge e) {
+      // an event too long to check could carry what must be redacted: the stream ends here
+      end("mcp_event_too_large");
+      clearExchange();
+      dropOrigin();
+      state = State.DONE;
+      client.close();
+      return null;
+    }
+    ByteBuf b = Unpooled.wrappedBuffer(out);
+    return last ? new DefaultLastHttpContent(b) : new DefaultHttpContent(b);
   }
 
   private void finishExchange() {
@@ -1157,6 +1405,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (ex != null && ex.body != null) {
       ex.body.release();
       ex.body = null;
+    }
+    if (ex != null && ex.heldBody != null) {
+      ex.heldBody.release();
+      ex.heldBody = null;
+    }
+    if (ex != null && ex.heldHead != null) {
+      ReferenceCountUtil.release(ex.heldHead);
+      ex.heldHead = null;
     }
     if (ex != null && ex.held > 0) {
       rt.releaseScan(ex.held);

@@ -101,6 +101,8 @@ public final class EgressProxy implements AutoCloseable {
     this.gate = new Gatekeeper(b.policy, b.unknownHandler, b.resolver, b.events, blocking,
         b.internal, b.ca);
     PrivacyGuard privacy = b.privacy;
+    ToolGate tools = b.tools;
+    McpSessions sessions = new McpSessions();
     Class<? extends SocketChannel> socketClass =
         epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     this.runtime = new ProxyRuntime() {
@@ -137,6 +139,16 @@ public final class EgressProxy implements AutoCloseable {
       @Override
       public PrivacyGuard privacy() {
         return privacy;
+      }
+
+      @Override
+      public ToolGate tools() {
+        return tools;
+      }
+
+      @Override
+      public McpSessions mcpSessions() {
+        return sessions;
       }
 
       @Override
@@ -189,6 +201,7 @@ public final class EgressProxy implements AutoCloseable {
     private Optional<SandboxCa> ca = Optional.empty();
     private Optional<HostTrust> upstreamTrust = Optional.empty();
     private PrivacyGuard privacy = PrivacyGuard.off();
+    private ToolGate tools = ToolGate.allowAll();
 
     private Builder(EgressPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -246,6 +259,17 @@ public final class EgressProxy implements AutoCloseable {
      */
     public Builder privacy(PrivacyGuard guard) {
       this.privacy = Objects.requireNonNull(guard);
+      return this;
+    }
+
+    /**
+     * Governs MCP tool calls crossing the proxy (JSON-RPC {@code tools/call} and
+     * {@code tools/list} in POST bodies of plain-HTTP and inspected requests; see
+     * {@code docs/egress.md#mcp}). Default {@link ToolGate#allowAll()}: bodies are not looked
+     * into for MCP at all.
+     */
+    public Builder toolGate(ToolGate gate) {
+      this.tools = Objects.requireNonNull(gate);
       return this;
     }
 

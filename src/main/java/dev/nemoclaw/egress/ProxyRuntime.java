@@ -35,6 +35,17 @@ interface ProxyRuntime {
 
   void releaseScan(long bytes);
 
+  /** MCP tool governance ({@link ToolGate#allowAll()} unless the proxy was given a gate). */
+  ToolGate tools();
+
+  /** Whether MCP requests are looked into at all: false with the default allow-all gate. */
+  default boolean governsTools() {
+    return tools() != ToolGate.allowAll();
+  }
+
+  /** Responses of the older MCP SSE transport waiting for their stream ({@link McpSessions}). */
+  McpSessions mcpSessions();
+
   /** Virtual threads, for work that must not hold up an event loop (scanning a body). */
   ExecutorService blocking();
 }

@@ -82,6 +82,20 @@ final class Responses {
     return json(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, n);
   }
 
+  /**
+   * A JSON body MCP governance would have to read (a possible tools/call) is larger than it
+   * reads; privacy screening is off, so the reason names the tool rules.
+   */
+  static FullHttpResponse tooLargeToGovern(Destination d, int limit) {
+    ObjectNode n = about("body_too_large_to_scan", d);
+    n.put("limit", limit);
+    n.put("reason", "MCP tool calls crossing the proxy are governed, so JSON request bodies of up"
+        + " to " + limit + " bytes are read; this one is larger, so it was refused rather than"
+        + " sent unchecked");
+    n.put("hint", "send it in smaller requests");
+    return json(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, n);
+  }
+
   static FullHttpResponse error(
       HttpResponseStatus status, String error, Destination d, String reason) {
     ObjectNode n = about(error, d);
