@@ -181,7 +181,7 @@ class SpecLoaderTest {
     assertTrue(e.message().contains("allowed: apiVersion, name,"), e::message);
     assertEquals(fx.dir.resolve("agent.yaml") + ":4:1: comand: unknown key 'comand'; allowed: "
         + "apiVersion, name, org, team, image, backend, command, workdir, user, env, mounts, "
-        + "tmpfs, resources, security, network, inference, privacy, tools (did you mean "
+        + "tmpfs, resources, security, network, inference, privacy, tools, toolRisk (did you mean "
         + "'command'?)", e.render());
   }
 
