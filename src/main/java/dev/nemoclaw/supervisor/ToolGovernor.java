@@ -184,7 +184,7 @@ public final class ToolGovernor {
         Duration wait = Duration.between(now, w.peekFirst().plus(per));
         long secs = Math.max(1, (wait.toMillis() + 999) / 1000);
         return new ToolOutcome(false, d.action(), d.rule(), server + "/" + tool + " was called "
-            + limit.requests() + " times in the last " + dev.nemoclaw.spec.Values.format(per)
+            + limit.requests() + (limit.requests() == 1 ? " time" : " times") + " in the last " + dev.nemoclaw.spec.Values.format(per)
             + " (" + d.rule() + "); retry in " + secs + "s.", id, false, Optional.empty(),
             OptionalLong.of(secs), Optional.empty(), Map.of(), d.risk());
       }

@@ -49,8 +49,10 @@ final class ToolsService {
         throw new IOException("expected a JSON object");
       }
     } catch (IOException e) {
+      String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+          ? j.getOriginalMessage() : e.getMessage();
       Escalations.reply(ex, 400, Escalations.error("bad_request", "the body must be a JSON"
-          + " object: " + e.getMessage()));
+          + " object: " + why));
       return;
     }
     try {
