@@ -398,6 +398,16 @@ class SpecLoaderTest {
   }
 
   @Test
+  void toolsAndToolRiskAreLiveNotStatic() throws Exception {
+    AgentSpec before = fx.load(HEAD);
+    AgentSpec after = fx.load(HEAD + """
+        tools: [{match: "tool:*", action: block}]
+        toolRisk: [{match: "x", level: low}]
+        """);
+    assertEquals(java.util.List.of(), before.staticChanges(after));
+  }
+
+  @Test
   void toolRiskAndRiskConditionsBind() throws Exception {
     AgentSpec s = fx.load(HEAD + """
         tools:
