@@ -130,7 +130,8 @@ class ReportBuilderTest {
     ComplianceReport r = report(log, ReportQuery.everything());
     assertEquals(new ComplianceReport.ToolSummary(2, 1), r.tools());
     assertEquals(1, r.inference().calls());
-    assertTrue(MarkdownReport.render(r).contains("- **Tool calls:** 2, 1 refused"));
+    assertTrue(dev.nemoclaw.audit.report.MarkdownReport.render(r)
+        .contains("- **Tool calls:** 2, 1 refused"));
   }
 
   @Test
