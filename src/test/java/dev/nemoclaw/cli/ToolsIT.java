@@ -129,6 +129,39 @@ class ToolsIT {
         assertFalse(e.toString().contains("4111"), () -> "a card number in " + e));
   }
 
+  /** Hot reload: editing the tools section of a running sandbox's agent.yaml decides the next call. */
+  @Test
+  void anEditedToolsSectionAppliesToTheRunningSandbox() throws Exception {
+    String script = """
+        i=0; while [ $i -lt 300 ]; do
+          a=$(curl -s -X POST http://policy.local/v1/tools/evaluate -d '{"tool":"deploy"}')
+          case "$a" in *'"allowed":true'*) echo "now: $a"; exit 0;; esac
+          [ $i -eq 0 ] && echo "first: $a"
+          i=$((i+1)); sleep 0.1
+        done; exit 1
+        """;
+    String head = """
+        apiVersion: nemoclaw.dev/v1
+        name: tools-reload
+        command: [sh, -c, %s]
+        """.formatted(JSON.writeValueAsString(script));
+    Path spec = Files.writeString(work.resolve("agent.yaml"), head + """
+        tools: [{match: "tool:*", action: block}]
+        """);
+    Map<String, String> env = Map.of("NEMOCLAW_HOME", work.resolve("home").toString());
+    Bg bg = Bg.start(env, work, "run", spec.toString());
+    bg.awaitStdout("first: ", 30);
+    assertTrue(bg.stdout().contains("\"allowed\":false"), bg::stdout);
+    Files.writeString(spec, head + """
+        tools: [{match: "tool:*", action: block, risk: medium}, {match: "tool:*", action: allow}]
+        toolRisk: [{match: deploy, level: high}]
+        """);
+    assertEquals(0, bg.waitFor(), () -> bg.stdout() + bg.stderr());
+    assertTrue(bg.stdout().contains("now: {\"allowed\":true,\"action\":\"allow\",\"rule\":"
+        + "\"tools[1] tool:*\""), bg::stdout);
+    assertTrue(bg.stderr().contains("and 2 tool rules in force"), bg::stderr);
+  }
+
   /** The newest pending tool approval whose id is not {@code not} (fails after 30 s). */
   static JsonNode pending(Map<String, String> env, String not) throws Exception {
     for (int i = 0; i < 300; i++) {
