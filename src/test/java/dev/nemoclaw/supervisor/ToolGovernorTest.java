@@ -215,4 +215,62 @@ class ToolGovernorTest {
     assertEquals("ci", o.approval().orElseThrow().channel());
     assertTrue(o.reason().contains("--ci"), o.reason());
   }
+
+  @Test
+  void noDecisionWithinTheApprovalTimeoutRefusesTheCall() throws Exception {
+    inbox.close();
+    List<Runnable> timers = new ArrayList<>();
+    inbox = new Inbox(Duration.ofSeconds(30), false, PolicyWriter.none(), clock, (d, task) -> {
+      timers.add(task);
+      return () -> { };
+    });
+    CompletableFuture<ToolOutcome> f = governor("tool:exec require-approval").evaluate("x",
+        "exec", json("{}"), Optional.empty()).toCompletableFuture();
+    assertFalse(f.isDone());
+    timers.getFirst().run();
+    ToolOutcome o = f.get(5, TimeUnit.SECONDS);
+    assertFalse(o.allowed());
+    assertEquals("timeout", o.approval().orElseThrow().channel());
+    assertTrue(o.reason().startsWith("No decision on x/exec within 30s"), o.reason());
+  }
+
+  @Test
+  void theHttpApiAnswersOnlyTheProxyAndSaysWhatIsWrong() throws Exception {
+    try (Escalations e = new Escalations("t", inbox, Optional::empty,
+        new dev.nemoclaw.sandbox.SandboxPlan.Resources(1 << 30, java.util.OptionalDouble.empty(),
+            64, Optional.empty()), new EscalatedEgress())) {
+      e.tools(governor("tool:read allow"));
+      var s = e.service();
+      String token = s.headers().get("X-Nemoclaw-Token");
+      assertEquals(403, post(s, "/v1/tools/evaluate", "{\"tool\":\"read\"}", "guess")
+          .statusCode());
+      var ok = post(s, "/v1/tools/evaluate", "{\"tool\":\"read\"}", token);
+      assertEquals(200, ok.statusCode(), ok.body());
+      JsonNode j = JSON.readTree(ok.body());
+      assertTrue(j.path("allowed").asBoolean());
+      assertEquals("local", audited.getFirst().server());
+      var missing = post(s, "/v1/tools/evaluate", "{\"server\":\"x\"}", token);
+      assertEquals(400, missing.statusCode());
+      assertTrue(missing.body().contains("tool is required"), missing.body());
+      var badName = post(s, "/v1/tools/evaluate", "{\"tool\":\"a/b\"}", token);
+      assertEquals(400, badName.statusCode());
+      var unknown = post(s, "/v1/tools/result", "{\"callId\":\"cnope\",\"result\":1}", token);
+      assertEquals(404, unknown.statusCode());
+      assertTrue(unknown.body().contains("unknown_call"), unknown.body());
+      var result = post(s, "/v1/tools/result", "{\"callId\":\"" + j.path("callId").asText()
+          + "\",\"result\":{\"a\":1}}", token);
+      assertEquals("{\"result\":{\"a\":1},\"redacted\":false,\"findings\":[]}",
+          result.body());
+      assertEquals(404, post(s, "/v1/tools/other", "{}", token).statusCode());
+    }
+  }
+
+  static java.net.http.HttpResponse<String> post(dev.nemoclaw.egress.InternalService s,
+      String path, String body, String token) throws Exception {
+    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + s.target().getPort() + path))
+        .header("X-Nemoclaw-Token", token)
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
 }
