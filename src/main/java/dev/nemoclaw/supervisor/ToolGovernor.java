@@ -52,6 +52,8 @@ public final class ToolGovernor {
   /** How many calls are remembered for {@code /v1/tools/result}. */
   static final int CALLS = 4096;
   static final int PREVIEW = 160;
+  /** Past this many rate windows, idle ones are dropped. */
+  static final int MAX_WINDOWS = 4096;
 
   private record Call(String server, String tool, boolean redactOutput) {}
 
@@ -175,6 +177,10 @@ public final class ToolGovernor {
     Instant now = clock.instant();
     Duration per = limit.per();
     synchronized (windows) {
+      if (windows.size() >= MAX_WINDOWS) {
+        // an agent inventing tool names must not grow this without bound: drop idle windows
+        windows.values().removeIf(w -> w.isEmpty() || !w.peekLast().plus(per).isAfter(now));
+      }
       ArrayDeque<Instant> w = windows.computeIfAbsent(new WindowKey(d.rule(), server, tool),
           k -> new ArrayDeque<>());
       while (!w.isEmpty() && !w.peekFirst().plus(per).isAfter(now)) {
