@@ -57,7 +57,7 @@ public final class ToolGovernor {
 
   private record Call(String server, String tool, boolean redactOutput) {}
 
-  private record WindowKey(String rule, String server, String tool) {}
+  private record WindowKey(String rule, String server, String tool, Duration per) {}
 
   private final String sandbox;
   private final Supplier<ToolPolicy> rules;
@@ -179,9 +179,10 @@ public final class ToolGovernor {
     synchronized (windows) {
       if (windows.size() >= MAX_WINDOWS) {
         // an agent inventing tool names must not grow this without bound: drop idle windows
-        windows.values().removeIf(w -> w.isEmpty() || !w.peekLast().plus(per).isAfter(now));
+        windows.entrySet().removeIf(e -> e.getValue().isEmpty()
+            || !e.getValue().peekLast().plus(e.getKey().per()).isAfter(now));
       }
-      ArrayDeque<Instant> w = windows.computeIfAbsent(new WindowKey(d.rule(), server, tool),
+      ArrayDeque<Instant> w = windows.computeIfAbsent(new WindowKey(d.rule(), server, tool, per),
           k -> new ArrayDeque<>());
       while (!w.isEmpty() && !w.peekFirst().plus(per).isAfter(now)) {
         w.pollFirst();
