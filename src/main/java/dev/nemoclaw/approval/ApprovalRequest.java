@@ -40,9 +40,11 @@ public record ApprovalRequest(
 
   public enum Kind {
     EGRESS,
-    ESCALATION;
+    ESCALATION,
+    /** A tool call a {@code require-approval} rule holds (docs/tools.md). */
+    TOOL;
 
-    /** As the protocol writes it: {@code egress}, {@code escalation}. */
+    /** As the protocol writes it: {@code egress}, {@code escalation}, {@code tool}. */
     public String wire() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -77,6 +79,28 @@ public record ApprovalRequest(
         r.method(), r.path(), detail, ssrfClass, alwaysRule(r.host(), r.port()));
   }
 
+  /** Where tool requests point: they are calls to policy.local, never a destination. */
+  public static final String TOOL_HOST = "policy.local";
+
+  /**
+   * A tool call held for an operator. {@code path} is {@code /v1/tools/SERVER/TOOL}: grants
+   * ({@code session}) cover later calls of the same tool; {@code detail} shows the tool, the
+   * arguments' preview (masked by the caller) and the call id, so each call is its own item.
+   * Its {@code always} rule is never written: the supervisor's writer refuses policy.local.
+   */
+  public static ApprovalRequest tool(String sandbox, String server, String tool,
+      String argumentsPreview, String callId, Optional<String> binary, OptionalLong pid) {
+    return new ApprovalRequest(sandbox, Kind.TOOL, TOOL_HOST, 80, binary, pid, Optional.empty(),
+        Optional.of("/v1/tools/" + server + "/" + tool), "tool " + server + "/" + tool + " "
+        + argumentsPreview + " (call " + callId + ")", false, alwaysRule(TOOL_HOST, 80));
+  }
+
+  /** For a tool request: {@code SERVER/TOOL}. */
+  public Optional<String> toolName() {
+    return kind == Kind.TOOL ? path.map(p -> p.substring("/v1/tools/".length()))
+        : Optional.empty();
+  }
+
   /**
    * {@code {host: HOST, ports: [PORT]}}.
    *
@@ -105,7 +129,18 @@ public record ApprovalRequest(
 
   /** What identical requests share: they coalesce into one item, and grants apply by it. */
   Key key() {
-    return new Key(sandbox, kind, host, port, binary);
+    return new Key(sandbox, kind, kind == Kind.TOOL ? host + path.orElse("") : host, port,
+        binary);
+  }
+
+  /**
+   * What identical held requests share: {@link #key()}, except that each tool call is held on
+   * its own (concurrent calls of one tool may carry different arguments, and the operator
+   * decides on the ones shown).
+   */
+  Key holdKey() {
+    return kind == Kind.TOOL ? new Key(sandbox, kind, host + path.orElse("") + " " + detail,
+        port, binary) : key();
   }
 
   record Key(String sandbox, Kind kind, String host, int port, Optional<String> binary) {}

@@ -155,6 +155,7 @@ public final class Inbox implements AutoCloseable {
     state.lock();
     try {
       ApprovalRequest.Key key = request.key();
+      ApprovalRequest.Key holdKey = request.holdKey();
       GrantState g = closed ? null : liveGrant(key, now);
       if (closed) {
         immediate = new Resolution(false, new Verdict.Deny(), stopDecider(now), Optional.empty(),
@@ -166,7 +167,7 @@ public final class Inbox implements AutoCloseable {
           grants.remove(key);
         }
       } else {
-        Item item = byKey.get(key);
+        Item item = byKey.get(holdKey);
         if (item != null) {
           item.hits++;
           item.waiters.add(f);
@@ -176,7 +177,7 @@ public final class Inbox implements AutoCloseable {
           it.hits = 1;
           it.waiters.add(f);
           pending.put(it.id, it);
-          byKey.put(key, it);
+          byKey.put(holdKey, it);
           events.add(new InboxEvent.New(it.snapshot()));
           it.timer = scheduler.schedule(timeout, () -> expire(it));
         }
@@ -335,7 +336,7 @@ public final class Inbox implements AutoCloseable {
       item.verdict = verdict;
       item.decider = decider;
       pending.remove(item.id);
-      byKey.remove(item.key, item);
+      byKey.remove(item.request.holdKey(), item);
       recent.put(item.id, item);
       if (item.timer != null) {
         item.timer.cancel();

@@ -45,6 +45,24 @@ public sealed interface AuditEvent {
   }
 
   /**
+   * One tool call decided by the tools rules (policy.local's {@code /v1/tools/evaluate}, or an MCP
+   * {@code tools/call} crossing the proxy): OCSF 6003 API Activity, activity 99 Tool Call.
+   * {@code action} is the deciding rule's ({@code allow}, {@code block}, {@code require-approval},
+   * …), {@code allowed} whether the call may run, {@code findings} the privacy detectors' counts
+   * on its arguments (never a value), {@code approval} {@code ID VERDICT by USER (CHANNEL)} when
+   * an operator was asked.
+   */
+  record ToolCall(Instant time, String server, String tool, String action, boolean allowed,
+      String rule, String reason, String risk, java.util.Map<String, Integer> findings,
+      Optional<String> approval, String binary) implements AuditEvent {
+    public ToolCall {
+      findings = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(findings));
+    }
+
+    public int classUid() { return 6003; }
+  }
+
+  /**
    * The agent process started: OCSF 1007 Process Activity, activity Launch. {@code
    * policyRevision} is the stored policy revision in force (0: agent.yaml alone).
    */

@@ -42,7 +42,7 @@ public final class EventText {
         JsonNode req = e.path("http_request");
         yield egress(e, str(req, "http_method") + " ");
       }
-      case 6003 -> inference(e);
+      case 6003 -> "Tool Call".equals(str(e, "activity_name")) ? tool(e) : inference(e);
       case 1007 -> process(e);
       case 3003 -> approval(e);
       case 5019 -> policy(e);
@@ -71,6 +71,30 @@ public final class EventText {
       s.append(" from ").append(binary);
     }
     String reason = str(e, "status_detail");
+    if (!reason.isEmpty()) {
+      s.append(" — ").append(reason);
+    }
+    return s.toString();
+  }
+
+  private static String tool(JsonNode e) {
+    JsonNode u = e.path("unmapped");
+    StringBuilder s = new StringBuilder("tool ")
+        .append(u.path("allowed").asBoolean() ? "allowed " : "refused ")
+        .append(str(e.path("api").path("service"), "name")).append('/')
+        .append(str(e.path("api"), "operation")).append(" (").append(str(u, "action"))
+        .append(", risk ").append(str(u, "risk")).append(")");
+    StringBuilder f = new StringBuilder();
+    u.path("findings").properties().forEach(x -> f.append(f.isEmpty() ? "" : ", ")
+        .append(x.getKey()).append(" ×").append(x.getValue().asInt()));
+    if (!f.isEmpty()) {
+      s.append(" findings ").append(f);
+    }
+    String approval = str(u, "approval");
+    if (!approval.isEmpty()) {
+      s.append(" approval ").append(approval);
+    }
+    String reason = str(u, "reason");
     if (!reason.isEmpty()) {
       s.append(" — ").append(reason);
     }

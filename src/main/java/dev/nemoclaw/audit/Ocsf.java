@@ -11,6 +11,7 @@ import dev.nemoclaw.audit.AuditEvent.PolicyChange;
 import dev.nemoclaw.audit.AuditEvent.PrivacyFinding;
 import dev.nemoclaw.audit.AuditEvent.ProcessExit;
 import dev.nemoclaw.audit.AuditEvent.ProcessStart;
+import dev.nemoclaw.audit.AuditEvent.ToolCall;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
@@ -80,6 +81,37 @@ final class Ocsf {
         g.writeNumberField("usd", i.usd());
         if (!i.error().isEmpty()) {
           g.writeStringField("error", i.error());
+        }
+        g.writeEndObject();
+      }
+      case ToolCall t -> {
+        header(g, t, 6003, "API Activity", 6, "Application Activity", 99, "Tool Call",
+            t.allowed() ? 1 : 2);
+        g.writeNumberField("status_id", t.allowed() ? 1 : 2);
+        g.writeStringField("status", t.allowed() ? "Success" : "Failure");
+        decision(g, t.allowed() ? Decision.ALLOWED : Decision.DENIED, t.reason());
+        g.writeObjectFieldStart("api");
+        g.writeStringField("operation", t.tool());
+        g.writeObjectFieldStart("service");
+        g.writeStringField("name", t.server());
+        g.writeEndObject();
+        g.writeEndObject();
+        if (!t.binary().isEmpty()) {
+          actor(g, t.binary());
+        }
+        g.writeObjectFieldStart("unmapped");
+        g.writeStringField("action", t.action());
+        g.writeBooleanField("allowed", t.allowed());
+        g.writeStringField("rule", t.rule());
+        g.writeStringField("reason", t.reason());
+        g.writeStringField("risk", t.risk());
+        g.writeObjectFieldStart("findings");
+        for (var f : t.findings().entrySet()) {
+          g.writeNumberField(f.getKey(), f.getValue());
+        }
+        g.writeEndObject();
+        if (t.approval().isPresent()) {
+          g.writeStringField("approval", t.approval().get());
         }
         g.writeEndObject();
       }

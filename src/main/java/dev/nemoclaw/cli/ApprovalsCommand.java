@@ -64,8 +64,8 @@ final class ApprovalsCommand {
         if (i.hasNonNull("method")) {
           dest = i.get("method").asText() + " " + dest + i.path("path").asText("");
         }
-        if (dest.isBlank()) {
-          dest = i.path("detail").asText("");
+        if (dest.isBlank() || i.path("kind").asText().equals("tool")) {
+          dest = i.path("detail").asText(""); // a tool call: server/tool, masked arguments
         }
         if (i.hasNonNull("warning")) {
           dest = dest + "  (!) " + i.get("warning").asText();

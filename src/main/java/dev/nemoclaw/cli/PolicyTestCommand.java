@@ -1,7 +1,10 @@
 package dev.nemoclaw.cli;
 
 import dev.nemoclaw.host.AtomicFile;
+import dev.nemoclaw.policy.AgentScope;
 import dev.nemoclaw.policy.PolicyCheck;
+import dev.nemoclaw.policy.ToolPolicy;
+import dev.nemoclaw.spec.AgentSpec;
 import dev.nemoclaw.spec.PolicyCases;
 import dev.nemoclaw.spec.SpecError;
 import dev.nemoclaw.spec.SpecException;
@@ -102,7 +105,11 @@ final class PolicyTestCommand implements Callable<Integer> {
     }
     EffectivePolicy policy = effective.orElseThrow();
     policy.revisionNote().ifPresent(PolicyTestCommand::say);
-    List<PolicyCheck.Result> results = PolicyCheck.run(policy.policy(), cases.orElseThrow());
+    AgentSpec spec = policy.spec();
+    ToolPolicy tools = ToolPolicy.compile(spec.tools(), spec.toolRisk(),
+        new AgentScope(spec.name(), spec.org(), spec.team()));
+    List<PolicyCheck.Result> results = PolicyCheck.run(policy.policy(), tools,
+        cases.orElseThrow());
     Counts n = Counts.of(results);
     if (output == OutputFormat.json) {
       Json.print(json(results, n));

@@ -39,7 +39,8 @@ final class SpecPolicySource implements PolicySource {
     List<PolicyLayer> layers = PolicyLayers.load(layerDir);
     return new SpecPolicySource(spec.file(), spec, layerDir,
         new AgentScope(sandbox, spec.org(), spec.team()),
-        new Live(spec.network(), spec.privacy(), layers, List.of()));
+        new Live(spec.network(), spec.privacy(), spec.tools(), spec.toolRisk(), layers,
+            List.of()));
   }
 
   @Override
@@ -57,7 +58,8 @@ final class SpecPolicySource implements PolicySource {
     try {
       AgentSpec edited = SpecLoader.load(file, System.getenv());
       List<PolicyLayer> layers = PolicyLayers.load(layerDir);
-      return new Live(started.liveNetwork(edited), edited.privacy(), layers,
+      return new Live(started.liveNetwork(edited), edited.privacy(), edited.tools(),
+          edited.toolRisk(), layers,
           started.staticChanges(edited));
     } catch (SpecException e) {
       throw new Invalid(e.errors().stream().map(SpecError::render)

@@ -33,16 +33,43 @@ public final class PolicyCheck {
     }
   }
 
+  /** Tool cases are skipped: no tool policy was given. */
   public static List<Result> run(LayeredPolicy policy, PolicyCases cases) {
-    return cases.cases().stream().map(c -> run(policy, c)).toList();
+    return cases.cases().stream().map(c -> run(policy, Optional.empty(), c)).toList();
+  }
+
+  /** Tool cases are decided by {@code tools} (agent.yaml's tools rules for this agent). */
+  public static List<Result> run(LayeredPolicy policy, ToolPolicy tools, PolicyCases cases) {
+    return cases.cases().stream().map(c -> run(policy, Optional.of(tools), c)).toList();
   }
 
   public static Result run(LayeredPolicy policy, PolicyCases.Case c) {
+    return run(policy, Optional.empty(), c);
+  }
+
+  private static Result run(LayeredPolicy policy, Optional<ToolPolicy> tools,
+      PolicyCases.Case c) {
     return switch (c.request()) {
-      case PolicyCases.Tool t -> new Result(c, Status.SKIP, Optional.empty(),
-          Optional.of("tool rules are not supported yet"));
+      case PolicyCases.Tool t -> tools.map(p -> tool(p, c, t)).orElseGet(() -> new Result(c,
+          Status.SKIP, Optional.empty(), Optional.of("no tool rules were given")));
       case PolicyCases.Egress e -> egress(policy, c, e);
     };
+  }
+
+  /** What the rules say (rate windows, approvals and privacy findings are the run's). */
+  private static Result tool(ToolPolicy tools, PolicyCases.Case c, PolicyCases.Tool t) {
+    ToolDecision d = tools.decide(t.server().orElse("local"), t.tool());
+    String verdict = d.action().yaml();
+    Decided got = new Decided(verdict, d.rule(), d.reason(), false);
+    String by = verdict + " by " + d.rule() + " (" + d.reason() + ")";
+    Optional<String> failure = Optional.empty();
+    if (!verdict.equals(c.expect())) {
+      failure = Optional.of("expected " + c.expect() + ", got " + by);
+    } else if (c.rule().isPresent() && !glob(c.rule().get(), d.rule())) {
+      failure = Optional.of("expected rule '" + c.rule().get() + "', got " + by);
+    }
+    return new Result(c, failure.isPresent() ? Status.FAIL : Status.PASS, Optional.of(got),
+        failure);
   }
 
   private static Result egress(LayeredPolicy policy, PolicyCases.Case c, PolicyCases.Egress e) {

@@ -33,7 +33,8 @@ public record AgentSpec(
     Network network,
     Inference inference,
     Privacy privacy,
-    List<ToolRule> tools) {
+    List<ToolRule> tools,
+    List<ToolRisk> toolRisk) {
 
   public static final String API_VERSION = "nemoclaw.dev/v1";
 
@@ -43,11 +44,12 @@ public record AgentSpec(
     mounts = List.copyOf(mounts);
     tmpfs = List.copyOf(tmpfs);
     tools = List.copyOf(tools);
+    toolRisk = List.copyOf(toolRisk);
   }
 
   /**
    * What differs in {@code edited} outside the parts a running sandbox takes up live (network
-   * rules and presets, privacy, tools): the fields, by their agent.yaml names, whose change
+   * rules and presets, privacy, tools, toolRisk): the fields, by their agent.yaml names, whose change
    * applies only at the next run. {@code network.unknown} and {@code approvalTimeout} count as
    * static: the run's approval inbox is made for them.
    */

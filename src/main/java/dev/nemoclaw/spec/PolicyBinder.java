@@ -91,6 +91,7 @@ final class PolicyBinder {
       b.require(m, f, "action", Values.allowed(ToolAction.class).replace(", ", " | "));
       Optional<ToolMatch> match = b.field(m, f, "match", Values::toolMatch);
       Optional<ToolAction> action = b.enumField(m, f, "action", ToolAction.class);
+      Optional<RiskLevel> risk = b.enumField(m, f, "risk", RiskLevel.class);
       Optional<YNode> rateNode = Bind.get(m, "rateLimit");
       Optional<RateLimit> rate = rateNode.flatMap(r -> InferenceBinder.rateLimit(b, r,
           Bind.path(f, "rateLimit")));
@@ -104,7 +105,32 @@ final class PolicyBinder {
               + "rate-limit");
         }
       }
-      return match.flatMap(mt -> action.map(a -> new ToolRule(mt, a, rate)));
+      return match.flatMap(mt -> action.map(a -> new ToolRule(mt, a, rate, risk)));
     });
+  }
+
+  List<ToolRisk> toolRisk(Optional<YNode> node) {
+    return node.flatMap(n -> b.items(n, "toolRisk", this::toolRiskEntry)).orElse(List.of());
+  }
+
+  private Optional<ToolRisk> toolRiskEntry(YNode n, String f) {
+    return b.map(n, f, Shape.TOOL_RISK).flatMap(m -> {
+      b.require(m, f, "match", "\"tool:deploy_*\"");
+      b.require(m, f, "level", "low | medium | high");
+      Optional<ToolMatch> match = b.field(m, f, "match", PolicyBinder::riskMatch);
+      Optional<RiskLevel> level = b.enumField(m, f, "level", RiskLevel.class);
+      return match.flatMap(mt -> level.map(l -> new ToolRisk(mt, l)));
+    });
+  }
+
+  /** {@code deploy_*} alone is a tool pattern; otherwise {@code server:S/tool:T} segments only. */
+  static ToolMatch riskMatch(String s) {
+    ToolMatch m = Values.toolMatch(s.contains(":") ? s : "tool:" + s);
+    if (m.org().isPresent() || m.team().isPresent() || m.agent().isPresent()) {
+      throw new IllegalArgumentException("'" + s + "' names an org, team or agent; a risk belongs"
+          + " to the tool: allowed: TOOL, or server:SERVER/tool:TOOL, each a name, '*' or"
+          + " 'prefix*'");
+    }
+    return m;
   }
 }

@@ -71,9 +71,10 @@ final class SpecBinder {
     PolicyBinder policy = new PolicyBinder(b);
     Privacy privacy = policy.privacy(Bind.get(m, "privacy"));
     List<ToolRule> tools = policy.tools(Bind.get(m, "tools"));
+    List<ToolRisk> toolRisk = policy.toolRisk(Bind.get(m, "toolRisk"));
     return Optional.of(new AgentSpec(b.file.toAbsolutePath().normalize(), apiVersion, name, org,
         team, image, backend, command, workdir, user.orElse(Defaults.USER), env, mounts, tmpfs,
-        resources, security, network, inference, privacy, tools));
+        resources, security, network, inference, privacy, tools, toolRisk));
   }
 
   static String apiVersion(String s) {

@@ -318,6 +318,15 @@ public final class Values {
     return new Image.Docker(name, tag);
   }
 
+  /**
+   * A tools {@code match} pattern, as agent.yaml writes it.
+   *
+   * @throws IllegalArgumentException when it is malformed
+   */
+  public static ToolMatch parseToolMatch(String s) {
+    return toolMatch(s);
+  }
+
   static ToolMatch toolMatch(String s) {
     String shape = "; allowed: org:ORG/team:TEAM/agent:NAME/server:SERVER/tool:TOOL with any "
         + "segment omitted, in that order, each a name, '*' or 'prefix*'";

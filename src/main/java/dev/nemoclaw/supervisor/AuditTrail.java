@@ -108,6 +108,10 @@ final class AuditTrail implements AutoCloseable {
     toAudit(e).forEach(this::append);
   }
 
+  void tool(AuditEvent.ToolCall e) {
+    append(e);
+  }
+
   void inbox(InboxEvent e) {
     toAudit(e).ifPresent(this::append);
   }

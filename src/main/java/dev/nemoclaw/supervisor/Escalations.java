@@ -55,6 +55,7 @@ final class Escalations implements AutoCloseable {
   private final HttpServer server;
   private final AtomicInteger seq = new AtomicInteger();
   private final Map<String, CompletableFuture<Resolution>> asked = new ConcurrentHashMap<>();
+  private volatile Optional<ToolsService> tools = Optional.empty();
 
   Escalations(String sandbox, Inbox inbox, Supplier<Optional<SandboxHandle>> handle,
       SandboxPlan.Resources initial, EscalatedEgress granted) throws IOException {
@@ -70,6 +71,11 @@ final class Escalations implements AutoCloseable {
     server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     server.createContext("/", this::serve);
     server.start();
+  }
+
+  /** Serves {@code /v1/tools/*} with {@code governor} from now on. */
+  void tools(ToolGovernor governor) {
+    tools = Optional.of(new ToolsService(governor));
   }
 
   /** What the proxy needs to send policy.local here. */
@@ -88,8 +94,11 @@ final class Escalations implements AutoCloseable {
         create(ex);
       } else if (path.startsWith("/v1/escalations/") && ex.getRequestMethod().equals("GET")) {
         poll(ex, path.substring("/v1/escalations/".length()));
+      } else if (path.startsWith("/v1/tools/") && tools.isPresent()) {
+        tools.get().serve(ex, path);
       } else {
-        reply(ex, 404, error("not_found", "POST /v1/escalations, GET /v1/escalations/ID?wait=S"));
+        reply(ex, 404, error("not_found", "POST /v1/escalations, GET /v1/escalations/ID?wait=S,"
+            + " POST /v1/tools/evaluate, POST /v1/tools/result"));
       }
     } catch (RuntimeException e) {
       reply(ex, 500, error("internal", e.toString()));
@@ -240,11 +249,11 @@ final class Escalations implements AutoCloseable {
     return reason.isBlank() ? "" : " — " + reason;
   }
 
-  private static ObjectNode error(String code, String message) {
+  static ObjectNode error(String code, String message) {
     return JSON.createObjectNode().put("error", code).put("message", message);
   }
 
-  private static void reply(HttpExchange ex, int status, JsonNode body) throws IOException {
+  static void reply(HttpExchange ex, int status, JsonNode body) throws IOException {
     byte[] b = body.toString().getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", "application/json");
     ex.sendResponseHeaders(status, b.length);

@@ -7,6 +7,7 @@ import dev.nemoclaw.policy.LayeredPolicy;
 import dev.nemoclaw.policy.PolicyStore;
 import dev.nemoclaw.policy.Revision;
 import dev.nemoclaw.policy.RuleSet;
+import dev.nemoclaw.policy.ToolPolicy;
 import dev.nemoclaw.privacy.PrivacyGuard;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,8 +30,8 @@ import java.util.function.Consumer;
  * records it), and while {@link #failClosed} holds a reason every request is denied with it.
  */
 final class LivePolicy implements EgressPolicy {
-  private record Generation(LayeredPolicy policy, int revision, PolicySource.Live live,
-      List<Object> files) {}
+  private record Generation(LayeredPolicy policy, ToolPolicy tools, int revision,
+      PolicySource.Live live, List<Object> files) {}
 
   private final PolicySource source;
   private final PolicyStore store;
@@ -47,8 +48,8 @@ final class LivePolicy implements EgressPolicy {
     this.privacy = new LivePrivacy(source.initial().privacy());
     List<Object> files = fingerprint();
     Optional<Revision> latest = store.latest();
-    current.set(new Generation(compile(source.initial(), latest), number(latest),
-        source.initial(), files));
+    current.set(new Generation(compile(source.initial(), latest), tools(source.initial()),
+        number(latest), source.initial(), files));
   }
 
   /**
@@ -97,14 +98,15 @@ final class LivePolicy implements EgressPolicy {
     }
     Optional<Revision> latest = store.latest();
     int newest = number(latest);
-    current.set(new Generation(compile(live, latest), newest, live,
+    current.set(new Generation(compile(live, latest), tools(live), newest, live,
         edited ? files : before.files()));
     List<String> said = new ArrayList<>();
     if (edited) {
       privacy.set(live.privacy());
       said.add("policy reloaded from " + String.join(", ", source.watched().stream()
           .map(p -> p.getFileName().toString()).toList()) + ": " + current.get().policy()
-          .ruleCount() + " network rules in force");
+          .ruleCount() + " network rules" + (live.tools().isEmpty() ? ""
+          : " and " + live.tools().size() + " tool rules") + " in force");
       live.staticChanges().forEach(c -> said.add(c + " changed but cannot change while the"
           + " sandbox runs; it applies at the next run"));
       onEdit.accept(edit(newest));
@@ -175,6 +177,20 @@ final class LivePolicy implements EgressPolicy {
   @Override
   public boolean namesAddress(InetAddress address, int port) {
     return current.get().policy().namesAddress(address, port);
+  }
+
+  /** The tools rules of the generation in force (rebuilt with the rest on every reload). */
+  ToolPolicy tools() {
+    return current.get().tools();
+  }
+
+  /** The privacy settings of the generation in force (pii-scan and redact-output use them). */
+  dev.nemoclaw.spec.Privacy privacySpec() {
+    return current.get().live().privacy();
+  }
+
+  private ToolPolicy tools(PolicySource.Live live) {
+    return ToolPolicy.compile(live.tools(), live.toolRisk(), source.agent());
   }
 
   private LayeredPolicy compile(PolicySource.Live live, Optional<Revision> latest) {

@@ -34,6 +34,7 @@ final class Perimeter implements AutoCloseable {
   private Optional<Path> tlsDir = Optional.empty();
   private InferenceSession inference;
   private EgressSession egress;
+  private ToolGovernor tools;
 
   private Perimeter() {}
 
@@ -83,6 +84,9 @@ final class Perimeter implements AutoCloseable {
       Escalations escalations = new Escalations(plan.name(), inbox, session::handle,
           plan.resources(), session.escalated());
       opened.add(escalations);
+      tools = new ToolGovernor(plan.name(), policy::tools, policy::privacySpec, inbox,
+          java.time.Clock.systemUTC(), audit::tool);
+      escalations.tools(tools);
       egress = new EgressSession(policy, unknown, runDir.resolve("egress.jsonl"), out,
           session::onEgress, List.<InternalService>of(escalations.service(),
               inference.service()), tls, privacy, findings, audit::egress);
@@ -101,6 +105,11 @@ final class Perimeter implements AutoCloseable {
 
   InferenceSession inference() {
     return inference;
+  }
+
+  /** The run's tool governor: policy.local's /v1/tools/* and, once wired, the MCP gate. */
+  ToolGovernor tools() {
+    return tools;
   }
 
   EgressSession egress() {

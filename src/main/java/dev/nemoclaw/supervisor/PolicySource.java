@@ -4,11 +4,13 @@ import dev.nemoclaw.policy.AgentScope;
 import dev.nemoclaw.spec.Network;
 import dev.nemoclaw.spec.PolicyLayer;
 import dev.nemoclaw.spec.Privacy;
+import dev.nemoclaw.spec.ToolRisk;
+import dev.nemoclaw.spec.ToolRule;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Where a run's live policy comes from: agent.yaml's network and privacy sections and the org and
+ * Where a run's live policy comes from: agent.yaml's network, privacy, tools and toolRisk sections and the org and
  * team layer files. The CLI implements it (the supervisor does not parse YAML); a running sandbox
  * re-reads it when a watched file changes, so edits apply without a restart (hot reload).
  */
@@ -18,11 +20,19 @@ public interface PolicySource {
    * changed since the run started but cannot change live (filesystem, user, resources, …): they
    * are not applied, and the run says so.
    */
-  record Live(Network network, Privacy privacy, List<PolicyLayer> layers,
-      List<String> staticChanges) {
+  record Live(Network network, Privacy privacy, List<ToolRule> tools, List<ToolRisk> toolRisk,
+      List<PolicyLayer> layers, List<String> staticChanges) {
     public Live {
+      tools = List.copyOf(tools);
+      toolRisk = List.copyOf(toolRisk);
       layers = List.copyOf(layers);
       staticChanges = List.copyOf(staticChanges);
+    }
+
+    /** Without a tools section. */
+    public Live(Network network, Privacy privacy, List<PolicyLayer> layers,
+        List<String> staticChanges) {
+      this(network, privacy, List.of(), List.of(), layers, staticChanges);
     }
   }
 

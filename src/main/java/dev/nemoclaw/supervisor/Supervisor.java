@@ -103,6 +103,11 @@ public final class Supervisor {
     boolean ask = policy.asks() && !opts.ci();
     PolicyWriter toStore = PolicyWriter.to(store);
     PolicyWriter writer = (request, allow, decider) -> {
+      if (request.kind() == dev.nemoclaw.approval.ApprovalRequest.Kind.TOOL) {
+        throw new IOException("`always` stores a destination rule, not a tool rule; approve this"
+            + " call once or for the session (--scope session), or add a tools rule to"
+            + " agent.yaml (it applies live)");
+      }
       if (request.host().equals(Escalations.HOST)) {
         throw new IOException("`always` stores a destination rule; approve this request once");
       }

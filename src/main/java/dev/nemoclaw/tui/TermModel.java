@@ -74,6 +74,9 @@ public final class TermModel {
 
     /** host:port, or the detail when the request names no destination (escalations, tools). */
     public String target() {
+      if (kind.equals("tool") && detail.isPresent()) {
+        return detail.get();
+      }
       if (host.isPresent()) {
         return host.get() + (port.isPresent() ? ":" + port.getAsInt() : "");
       }

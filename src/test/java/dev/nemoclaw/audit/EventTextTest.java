@@ -56,6 +56,28 @@ class EventTextTest {
   }
 
   @Test
+  void aToolCallIsOcsfApiActivityToolCall() throws Exception {
+    AuditEvent.ToolCall t = new AuditEvent.ToolCall(T, "shop", "pay", "pii-scan", true,
+        "tools[2] server:shop/tool:pay", "masked", "medium", java.util.Map.of("credit-card", 1),
+        Optional.of("a1b2c3 once by alice (cli)"), "/usr/bin/node");
+    ObjectNode o = stored(t);
+    assertEquals(6003, o.path("class_uid").asInt());
+    assertEquals(99, o.path("activity_id").asInt());
+    assertEquals("Tool Call", o.path("activity_name").asText());
+    assertEquals("pay", o.at("/api/operation").asText());
+    assertEquals("shop", o.at("/api/service/name").asText());
+    assertEquals("pii-scan", o.at("/unmapped/action").asText());
+    assertEquals(1, o.at("/unmapped/findings/credit-card").asInt());
+    assertEquals("/usr/bin/node", o.at("/actor/process/file/path").asText());
+    assertEquals("2026-11-23T17:01:02.123Z  tool allowed shop/pay (pii-scan, risk medium)"
+        + " findings credit-card ×1 approval a1b2c3 once by alice (cli) — masked", line(t));
+    assertEquals("2026-11-23T17:01:02.123Z  tool refused local/exec (block, risk high)"
+        + " — no rule", line(new AuditEvent.ToolCall(T, "local", "exec", "block", false,
+            "tools (no rule matched)", "no rule", "high", java.util.Map.of(), Optional.empty(),
+            "")));
+  }
+
+  @Test
   void startAndExit() throws Exception {
     assertEquals("2026-11-23T17:01:02.123Z  start pid 12 python3 ask.py",
         line(new AuditEvent.ProcessStart(T, 12, List.of("python3", "ask.py"))));

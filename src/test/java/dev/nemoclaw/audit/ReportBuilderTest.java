@@ -120,6 +120,21 @@ class ReportBuilderTest {
   }
 
   @Test
+  void toolCallsAreCountedAndNotTakenForInference() throws IOException {
+    AuditLog log = ReportFixture.write(dir, "tools", List.of(
+        new AuditEvent.ToolCall(ReportFixture.at(1), "local", "exec", "block", false, "r", "no",
+            "high", java.util.Map.of(), Optional.empty(), ""),
+        new AuditEvent.ToolCall(ReportFixture.at(2), "fs", "read", "allow", true, "r", "ok",
+            "low", java.util.Map.of(), Optional.empty(), ""),
+        new AuditEvent.Inference(ReportFixture.at(3), "main", "openai", "m", 200, 1, 1, 0, "")));
+    ComplianceReport r = report(log, ReportQuery.everything());
+    assertEquals(new ComplianceReport.ToolSummary(2, 1), r.tools());
+    assertEquals(1, r.inference().calls());
+    assertTrue(dev.nemoclaw.audit.report.MarkdownReport.render(r)
+        .contains("- **Tool calls:** 2, 1 refused"));
+  }
+
+  @Test
   void theTimelineBucketsFitTheSpanAndCountEveryEvent() throws IOException {
     ComplianceReport r = report(ReportFixture.write(dir), ReportQuery.everything());
     var t = r.timeline();

@@ -45,6 +45,8 @@ class PolicyTestIT {
             - {host: uploads.example.com, methods: [PUT], paths: ["/files/**"], inspect: true}
           deny:
             - {host: "*.pastebin.com"}
+        tools:
+          - {match: "server:jira/tool:read_*", action: allow}
         """);
     cases = Files.writeString(home.resolve("cases.yaml"), """
         apiVersion: nemoclaw.dev/v1
@@ -100,8 +102,8 @@ class PolicyTestIT {
     assertTrue(lines.get(3).startsWith("FAIL  a wrong expectation: expected allow, got deny by"
         + " network.deny[0] *.pastebin.com ("), r::toString);
     assertEquals("PASS  unknown.example.net:443", lines.get(4));
-    assertEquals("SKIP  tool jira/read_issue: tool rules are not supported yet", lines.get(5));
-    assertEquals("4 passed, 1 failed, 1 skipped", lines.get(6));
+    assertEquals("PASS  tool jira/read_issue", lines.get(5));
+    assertEquals("5 passed, 1 failed, 0 skipped", lines.get(6));
     assertEquals(7, lines.size(), r::toString);
   }
 
@@ -112,9 +114,9 @@ class PolicyTestIT {
         "--junit", junit.toString());
     assertEquals(1, r.exit(), r::toString);
     JsonNode j = new ObjectMapper().readTree(r.stdout());
-    assertEquals(4, j.path("passed").asInt());
+    assertEquals(5, j.path("passed").asInt());
     assertEquals(1, j.path("failed").asInt());
-    assertEquals(1, j.path("skipped").asInt());
+    assertEquals(0, j.path("skipped").asInt());
     JsonNode fail = j.path("cases").get(3);
     assertEquals("a wrong expectation", fail.path("name").asText());
     assertEquals("allow", fail.path("expect").asText());
@@ -123,13 +125,14 @@ class PolicyTestIT {
     assertFalse(fail.path("ok").asBoolean(true));
     assertEquals(true, j.path("cases").get(2).path("inspect").asBoolean());
     assertEquals("ask", j.path("cases").get(4).path("got").asText());
-    assertTrue(j.path("cases").get(5).path("skipped").asBoolean());
+    assertFalse(j.path("cases").get(5).path("skipped").asBoolean());
+    assertEquals("tools[0] server:jira/tool:read_*", j.path("cases").get(5).path("rule").asText());
 
     Element suite = (Element) DocumentBuilderFactory.newInstance().newDocumentBuilder()
         .parse(junit.toFile()).getElementsByTagName("testsuite").item(0);
     assertEquals("6", suite.getAttribute("tests"));
     assertEquals("1", suite.getAttribute("failures"));
-    assertEquals("1", suite.getAttribute("skipped"));
+    assertEquals("0", suite.getAttribute("skipped"));
     try (var s = Files.list(junit.getParent())) {
       assertEquals(List.of(junit), s.toList(), "no temp file left beside the report");
     }

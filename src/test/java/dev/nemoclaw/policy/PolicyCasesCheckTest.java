@@ -115,7 +115,7 @@ class PolicyCasesCheckTest {
     assertEquals(PolicyCheck.Status.SKIP, r.status());
     assertTrue(r.ok(), "a skip does not fail the run");
     assertEquals(Optional.empty(), r.decided());
-    assertEquals(Optional.of("tool rules are not supported yet"), r.message());
+    assertEquals(Optional.of("no tool rules were given"), r.message());
   }
 
   @Test

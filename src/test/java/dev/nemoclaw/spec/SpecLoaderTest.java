@@ -181,7 +181,7 @@ class SpecLoaderTest {
     assertTrue(e.message().contains("allowed: apiVersion, name,"), e::message);
     assertEquals(fx.dir.resolve("agent.yaml") + ":4:1: comand: unknown key 'comand'; allowed: "
         + "apiVersion, name, org, team, image, backend, command, workdir, user, env, mounts, "
-        + "tmpfs, resources, security, network, inference, privacy, tools (did you mean "
+        + "tmpfs, resources, security, network, inference, privacy, tools, toolRisk (did you mean "
         + "'command'?)", e.render());
   }
 
@@ -389,6 +389,40 @@ class SpecLoaderTest {
         "require-approval");
     fx.single(HEAD + "tools: [{match: 'tool:x', action: rate-limit}]\n", 4, 9,
         "tools[0].rateLimit", "required with action rate-limit");
+    fx.single(HEAD + "tools: [{match: 'tool:x', action: allow, risk: severe}]\n", 4, 48,
+        "tools[0].risk", "allowed: low, medium, high");
+    fx.single(HEAD + "toolRisk: [{match: 'agent:x/tool:y', level: high}]\n", 4, 20,
+        "toolRisk[0].match", "a risk belongs to the tool");
+    fx.single(HEAD + "toolRisk: [{match: 'deploy_*'}]\n", 4, 12, "toolRisk[0].level",
+        "low | medium | high");
+  }
+
+  @Test
+  void toolsAndToolRiskAreLiveNotStatic() throws Exception {
+    AgentSpec before = fx.load(HEAD);
+    AgentSpec after = fx.load(HEAD + """
+        tools: [{match: "tool:*", action: block}]
+        toolRisk: [{match: "x", level: low}]
+        """);
+    assertEquals(java.util.List.of(), before.staticChanges(after));
+  }
+
+  @Test
+  void toolRiskAndRiskConditionsBind() throws Exception {
+    AgentSpec s = fx.load(HEAD + """
+        tools:
+          - {match: "tool:*", action: require-approval, risk: high}
+          - {match: "tool:*", action: allow}
+        toolRisk:
+          - {match: "deploy_*", level: high}
+          - {match: "server:k8s/tool:get_*", level: medium}
+        """);
+    assertEquals(java.util.Optional.of(RiskLevel.HIGH), s.tools().get(0).risk());
+    assertEquals(java.util.Optional.empty(), s.tools().get(1).risk());
+    assertEquals(2, s.toolRisk().size());
+    assertEquals(java.util.Optional.of("deploy_*"), s.toolRisk().get(0).match().tool());
+    assertEquals(RiskLevel.MEDIUM, s.toolRisk().get(1).level());
+    assertEquals(java.util.Optional.of("k8s"), s.toolRisk().get(1).match().server());
   }
 
   @Test

@@ -179,4 +179,29 @@ class LivePolicyTest {
     return new Network(NetworkMode.PROXY, List.of(), allow, List.of(), UnknownAction.DENY,
         Duration.ofSeconds(60));
   }
+
+  @Test
+  void toolRulesAreLiveAndRebuiltWithTheRest() throws Exception {
+    TestSource source = source();
+    LivePolicy policy = live(new PolicyStore(dir.resolve("store")), source);
+    assertEquals(dev.nemoclaw.spec.ToolAction.ALLOW, policy.tools().decide("s", "exec").action());
+    var block = new dev.nemoclaw.spec.ToolRule(dev.nemoclaw.spec.Values.parseToolMatch(
+        "tool:*"), dev.nemoclaw.spec.ToolAction.BLOCK, java.util.Optional.empty(),
+        java.util.Optional.of(dev.nemoclaw.spec.RiskLevel.HIGH));
+    var allow = new dev.nemoclaw.spec.ToolRule(dev.nemoclaw.spec.Values.parseToolMatch(
+        "tool:*"), dev.nemoclaw.spec.ToolAction.ALLOW, java.util.Optional.empty());
+    var deployIsHigh = new dev.nemoclaw.spec.ToolRisk(dev.nemoclaw.spec.Values.parseToolMatch(
+        "tool:deploy"), dev.nemoclaw.spec.RiskLevel.HIGH);
+    source.set(new PolicySource.Live(network(List.of()), dev.nemoclaw.spec.Defaults.PRIVACY_OFF,
+        List.of(block, allow), List.of(deployIsHigh), List.of(), List.of()));
+    touch(dir.resolve("agent.yaml"), "tools");
+    List<String> said = policy.refresh();
+    assertTrue(said.get(0).endsWith("and 2 tool rules in force"), said.toString());
+    assertEquals(1, said.size(), "tools are live: no static change is said");
+    assertEquals(dev.nemoclaw.spec.ToolAction.BLOCK, policy.tools().decide("s", "exec").action());
+    assertEquals(dev.nemoclaw.spec.ToolAction.BLOCK, policy.tools().decide("s", "deploy")
+        .action());
+    assertEquals(dev.nemoclaw.spec.ToolAction.ALLOW, policy.tools().decide("s", "read")
+        .action());
+  }
 }

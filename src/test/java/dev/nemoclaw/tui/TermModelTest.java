@@ -60,6 +60,17 @@ class TermModelTest {
   }
 
   @Test
+  void aHeldToolCallShowsTheToolAndItsMaskedArgumentsNotPolicyLocal() {
+    var a = approval("hello", "t1", "policy.local", 1);
+    a.put("kind", "tool").put("port", 80).put("path", "/v1/tools/openclaw/exec")
+        .put("detail", "tool openclaw/exec {\"cmd\":\"ls\"} (call c1)");
+    m.apply(up("hello", a));
+    var item = m.view().approvals().getFirst();
+    assertEquals("tool", item.kind());
+    assertEquals("tool openclaw/exec {\"cmd\":\"ls\"} (call c1)", item.target());
+  }
+
+  @Test
   void inboxIsNewestFirstAcrossSandboxes() {
     m.apply(up("a"));
     m.apply(up("b"));

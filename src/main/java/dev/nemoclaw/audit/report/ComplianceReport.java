@@ -28,6 +28,7 @@ public record ComplianceReport(
     List<Revision> revisions,
     List<PrivacyRow> privacy,
     InferenceSummary inference,
+    ToolSummary tools,
     Timeline timeline,
     List<String> logNotes) {
 
@@ -141,6 +142,9 @@ public record ComplianceReport(
   /** Findings of one detector, with one action, in one place: events and matches counted. */
   public record PrivacyRow(String detector, String action, String where, long events,
       long matches) {}
+
+  /** Tool calls decided by the tools rules (docs/tools.md): how many, and how many refused. */
+  public record ToolSummary(long calls, long refused) {}
 
   public record InferenceSummary(long calls, long inputTokens, long outputTokens, double usd,
       long failed, List<InferenceRow> routes, List<ErrorTally> errors) {

@@ -145,6 +145,8 @@ public final class HtmlReport {
         "privacy matches");
     kpi(b, "", Fmt.usdRounded(r.inference().usd()), Fmt.count(r.inference().calls())
         + " inference calls");
+    kpi(b, "", Fmt.count(r.tools().calls()) + " / " + Fmt.count(r.tools().refused()),
+        "tool calls / refused");
     b.append("</div>\n");
   }
 

@@ -65,7 +65,9 @@ public final class MarkdownReport {
     b.append("- **Inference:** ").append(Fmt.count(inf.calls())).append(" calls, ")
         .append(Fmt.tokens(inf.inputTokens())).append(" tokens in, ")
         .append(Fmt.tokens(inf.outputTokens())).append(" out, ").append(Fmt.usd(inf.usd()))
-        .append(inf.failed() > 0 ? ", " + Fmt.count(inf.failed()) + " failed" : "").append("\n\n");
+        .append(inf.failed() > 0 ? ", " + Fmt.count(inf.failed()) + " failed" : "").append("\n");
+    b.append("- **Tool calls:** ").append(Fmt.count(r.tools().calls())).append(", ")
+        .append(Fmt.count(r.tools().refused())).append(" refused\n\n");
 
     destinations(b, d);
     denials(b, r);

@@ -199,6 +199,8 @@ public final class ReportBuilder {
     long outTokens;
     double usd;
     long failed;
+    long toolCalls;
+    long toolsRefused;
     final Map<RouteKey, RouteTally> routes = new HashMap<>();
     final Map<String, Long> errors = new TreeMap<>();
     final Histogram histogram = new Histogram();
@@ -218,7 +220,14 @@ public final class ReportBuilder {
       int decision = -1;
       switch (cls) {
         case 4001, 4002 -> decision = decision(e, t);
-        case 6003 -> inference(e);
+        case 6003 -> {
+          if ("Tool Call".equals(e.path("activity_name").asText())) {
+            toolCalls++;
+            toolsRefused += e.path("unmapped").path("allowed").asBoolean(true) ? 0 : 1;
+          } else {
+            inference(e);
+          }
+        }
         case 3003 -> approval(e, t);
         case 5019 -> revision(e, t);
         case 2004 -> privacy(e);
@@ -358,7 +367,8 @@ public final class ReportBuilder {
       return new ComplianceReport(sandbox, now, scope, integrity, Optional.ofNullable(first),
           Optional.ofNullable(last), events, runs, decisions, denials, denialsTotal, ops,
           approvals, revisions, priv, new InferenceSummary(calls, inTokens, outTokens, usd, failed,
-              rows, errs), histogram.timeline(), logNotes);
+              rows, errs), new ComplianceReport.ToolSummary(toolCalls, toolsRefused),
+          histogram.timeline(), logNotes);
     }
   }
 
