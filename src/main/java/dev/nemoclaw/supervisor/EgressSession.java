@@ -3,6 +3,7 @@ package dev.nemoclaw.supervisor;
 import dev.nemoclaw.egress.Denials;
 import dev.nemoclaw.egress.EgressEvent;
 import dev.nemoclaw.egress.EgressProxy;
+import dev.nemoclaw.egress.ToolGate;
 import dev.nemoclaw.egress.InternalService;
 import dev.nemoclaw.egress.Peer;
 import dev.nemoclaw.egress.UnknownHandler;
@@ -41,17 +42,19 @@ final class EgressSession implements AutoCloseable {
    * @param tls the sandbox CA and host roots, when the run inspects TLS
    * @param privacy screens request bodies (plain HTTP and inspected HTTPS) when it covers egress
    * @param findings where what the screening found is counted for the report
+   * @param tools decides MCP tool calls crossing the proxy
    */
   EgressSession(EgressPolicy policy, UnknownHandler unknown, Path logFile, PrintStream messages,
       Consumer<String> also, List<InternalService> internal, Optional<SandboxTls> tls,
-      PrivacyGuard privacy, PrivacyFindings findings, Consumer<EgressEvent> audit) {
+      PrivacyGuard privacy, PrivacyFindings findings, Consumer<EgressEvent> audit,
+      ToolGate tools) {
     this.log = EventLog.open(logFile, "egress", messages);
     this.audit = audit;
     this.messages = messages;
     this.also = also;
     this.findings = findings;
     EgressProxy.Builder b = EgressProxy.builder(policy).unknownHandler(unknown)
-        .events(this::onEvent).privacy(privacy);
+        .events(this::onEvent).privacy(privacy).toolGate(tools);
     internal.forEach(b::internal);
     tls.ifPresent(t -> b.sandboxCa(t.ca()).upstreamTrust(t.hostTrust()));
     this.proxy = b.start();

@@ -89,7 +89,8 @@ final class Perimeter implements AutoCloseable {
       escalations.tools(tools);
       egress = new EgressSession(policy, unknown, runDir.resolve("egress.jsonl"), out,
           session::onEgress, List.<InternalService>of(escalations.service(),
-              inference.service()), tls, privacy, findings, audit::egress);
+              inference.service()), tls, privacy, findings, audit::egress,
+          new McpToolGate(tools));
       opened.add(egress);
     } catch (IOException e) {
       throw new StartFailure("cannot start the " + (inference == null ? "inference gateway"
@@ -107,7 +108,7 @@ final class Perimeter implements AutoCloseable {
     return inference;
   }
 
-  /** The run's tool governor: policy.local's /v1/tools/* and, once wired, the MCP gate. */
+  /** The run's tool governor: policy.local's /v1/tools/* and the proxy's MCP gate. */
   ToolGovernor tools() {
     return tools;
   }

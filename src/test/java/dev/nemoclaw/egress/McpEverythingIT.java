@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Timeout;
  * node or npm, or the registry cannot be reached.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class McpEverythingIT {
+public class McpEverythingIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Path DIR = Path.of("target", "mcp-everything");
   static final Path MAIN = DIR.resolve(
@@ -94,7 +94,7 @@ class McpEverythingIT {
     }
   }
 
-  static boolean installed() {
+  public static boolean installed() {
     if (Files.isRegularFile(MAIN)) {
       return true;
     }
