@@ -37,8 +37,8 @@ mkdir -p "$WORKSPACE"
 if (( EUID == 0 )); then chown 1000:1000 "$WORKSPACE"; fi
 
 # nemoclaw's OpenClaw plugin (integrations/openclaw: asks http://policy.local before every tool
-# call), copied into the runtime at nemoclaw-plugin/, where config/openclaw.json's plugins.load.paths
-# finds it (/opt/openclaw/nemoclaw-plugin). Refreshed on every run, so a ready runtime gets the
+# call), copied into the runtime at nemoclaw-plugin/; agent.yaml mounts it at /opt/nemoclaw-plugin,
+# where config/openclaw.json loads it. Refreshed on every run, so a ready runtime gets the
 # current plugin too. OpenClaw loads a plugin only from files owned by its own uid or root: root's
 # sandboxes see host root as nobody, so for them the copy belongs to uid 1000, the sandbox user.
 PLUGIN_SRC=$HERE/../../integrations/openclaw
