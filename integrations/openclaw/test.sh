@@ -9,6 +9,7 @@
 # unit tests only. NEMOCLAW_REQUIRE_OPENCLAW=1 makes a missing runtime an error instead.
 #
 # Usage: integrations/openclaw/test.sh [extra node --test arguments, e.g. --test-name-pattern=...]
+# PLUGIN_TESTS=test/plugin.test.js runs one file (scripts/test does: OpenClawIT covers the rest).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -34,4 +35,4 @@ fi
 
 cd "$HERE"
 # One test file at a time: the end-to-end one starts OpenClaw, which wants the machine's cores.
-exec "$NODE" --test --test-concurrency=1 "$@" "test/*.test.js"
+exec "$NODE" --test --test-concurrency=1 "$@" "${PLUGIN_TESTS:-test/*.test.js}"

@@ -76,9 +76,22 @@ class OpenClawIT {
     }
   }
 
-  /** The example's agent.yaml with one allow rule added and its own paths made absolute. */
+  /**
+   * The example's agent.yaml with one allow rule added, its own paths made absolute, and exec
+   * allowed (the example asks the operator for each shell command; these tests script them).
+   */
   static Path spec(String name, int port) throws Exception {
-    String yaml = Files.readString(EXAMPLE.resolve("agent.yaml"))
+    return spec(name, port, true);
+  }
+
+  static Path spec(String name, int port, boolean allowExec) throws Exception {
+    String exec = "{match: \"server:openclaw/tool:exec\", action: require-approval}";
+    String yaml = Files.readString(EXAMPLE.resolve("agent.yaml"));
+    assertTrue(yaml.contains(exec), "the example's tools rules changed shape; update this test");
+    if (allowExec) {
+      yaml = yaml.replace(exec, "{match: \"server:openclaw/tool:exec\", action: allow}");
+    }
+    yaml = yaml
         .replace("name: openclaw", "name: " + name)
         .replace("source: ./config", "source: " + EXAMPLE.resolve("config"))
         .replace("  presets: [openclaw]", "  presets: [openclaw]\n  allow:\n"
@@ -128,6 +141,9 @@ class OpenClawIT {
     // root's runs have a key for the route main; the rootless one has none, so the example's
     // keyless fallback serves it, as it does for a local model server
     pb.environment().remove("NVIDIA_API_KEY");
+    if (prefix != null) { // the plugin copy the rootless test made for nobody
+      pb.environment().put("OPENCLAW_PLUGIN", work.resolve("rootless-plugin").toString());
+    }
     if (prefix == null) {
       pb.environment().put("NVIDIA_API_KEY", "unused-by-the-fake");
     }
@@ -141,6 +157,12 @@ class OpenClawIT {
       throw new AssertionError("nemoclaw run did not end in 5 minutes:\n" + Files.readString(err));
     }
     return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  /** The nemoclaw plugin said it governs this run's tool calls (a skipped plugin says nothing). */
+  static void assertPluginLoaded(Run r) {
+    assertTrue((r.stdout() + r.stderr()).contains("nemoclaw: tool calls in sandbox"),
+        "the nemoclaw plugin did not load: " + r);
   }
 
   /** The tool results OpenClaw sent back to the model, in order. */
@@ -189,6 +211,7 @@ class OpenClawIT {
         "main", "--session-id", "ci", "-m", "Run the three checks");
     assertEquals(0, r.exit(), r::toString);
     assertTrue(r.stdout().contains("All three commands ran."), r::toString);
+    assertPluginLoaded(r);
     assertEquals(0, model.scriptLeft(), "OpenClaw asked the model for every step: " + r);
 
     List<String> results = toolResults(before);
@@ -226,7 +249,12 @@ class OpenClawIT {
     Path ws = work.resolve("rootless-workspace");
     Files.createDirectories(home);
     Files.createDirectories(ws);
-    new ProcessBuilder("chown", "65534:65534", home.toString(), ws.toString()).start().waitFor();
+    // OpenClaw loads plugin files owned by its own uid (here: nobody's) or root only
+    Path plugin = work.resolve("rootless-plugin");
+    new ProcessBuilder("cp", "-r", EXAMPLE.resolve("runtime/nemoclaw-plugin").toString(),
+        plugin.toString()).start().waitFor();
+    new ProcessBuilder("chown", "-R", "65534:65534", home.toString(), ws.toString(),
+        plugin.toString()).start().waitFor();
     TestNet.readableBySandbox(work);
     Path report = home.resolve("report.json");
     int before = model.requests().size();
@@ -239,6 +267,7 @@ class OpenClawIT {
         "main", "--session-id", "ci", "-m", "One check");
     assertEquals(0, r.exit(), r::toString);
     assertTrue(r.stdout().contains("Done as nobody."), r::toString);
+    assertPluginLoaded(r);
     String all = String.join("\n", toolResults(before));
     assertTrue(all.contains("policy_denied"), all);
     JsonNode rep = JSON.readTree(report.toFile());
@@ -255,6 +284,83 @@ class OpenClawIT {
    * tool reaches for a host no rule covers, the held request; {@code o} in the pane lets it
    * through and OpenClaw gets the page.
    */
+  /**
+   * Issue 10's acceptance in examples/openclaw: the plugin asks policy.local before each tool
+   * call; a call the rules block is refused with the reason, one marked require-approval waits
+   * in the inbox (what `nemoclaw term` shows) until the operator approves or denies it, and every
+   * decision is in the audit log.
+   */
+  @Test
+  void toolCallsAreBlockedOrHeldForTheOperatorAndAudited() throws Exception {
+    int port = origin.getAddress().getPort();
+    Path home = work.resolve("home-tools");
+    Path ws = workspace("oc-tools");
+    int before = model.requests().size();
+    model.script(List.of(
+        Step.toolCall("write", Map.of("path", "blocked.txt", "content", "nope")),
+        Step.toolCall("exec", Map.of("command", "echo approved-ran > approved.txt && cat approved.txt",
+            "title", "approved")),
+        Step.toolCall("exec", Map.of("command", "touch forbidden.txt", "title", "denied")),
+        Step.text("Tools checked.")));
+    Map<String, String> env = new java.util.HashMap<>(Map.of("NEMOCLAW_HOME", home.toString(),
+        "JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + work.resolve("hosts"),
+        "OPENCLAW_MODEL_URL", model.baseUrl().toString(), "OPENCLAW_TIMEOUT", "4m",
+        "OPENCLAW_WORKSPACE", ws.toString(), "OPENCLAW_RUNTIME",
+        EXAMPLE.resolve("runtime").toString(), "NVIDIA_API_KEY", "unused-by-the-fake"));
+    // the example's rules, plus one blocking writes (a tool agent --local has, unlike gateway)
+    Path f = spec("oc-tools", port, false);
+    String gateway = "  - {match: \"server:openclaw/tool:gateway\", action: block}";
+    Files.writeString(f, Files.readString(f).replace(gateway,
+        "  - {match: \"server:openclaw/tool:write\", action: block}\n" + gateway));
+    Bg bg = Bg.start(env, work, "run", f.toString(), "--",
+        "openclaw", "agent", "--local", "--agent", "main", "--session-id", "tools", "-m",
+        "Check the tools");
+    JsonNode first = pendingTool(env, bg);
+    assertTrue(first.path("detail").asText().contains("openclaw/exec"), first::toString);
+    assertTrue(first.path("detail").asText().contains("approved-ran"), first::toString);
+    assertEquals(0, Cli.run(env, null, "approvals", "approve", first.path("id").asText()).exit());
+    JsonNode second = pendingTool(env, bg);
+    assertTrue(second.path("detail").asText().contains("forbidden.txt"), second::toString);
+    assertEquals(0, Cli.run(env, null, "approvals", "deny", second.path("id").asText()).exit());
+    assertEquals(0, bg.waitFor(), bg::stderr);
+    Run r = new Run(0, bg.stdout(), bg.stderr());
+    assertTrue(r.stdout().contains("Tools checked."), r::toString);
+    assertPluginLoaded(r);
+    String all = String.join("\n---\n", toolResults(before));
+    assertTrue(all.contains("blocked by nemoclaw policy") && all.contains("tool:write"),
+        "the write is refused by its rule, with the reason: " + all);
+    assertFalse(Files.exists(ws.resolve("blocked.txt")), "the blocked write never happened");
+    assertTrue(all.contains("approved-ran"), "the approved exec ran: " + all);
+    assertTrue(Files.exists(ws.resolve("approved.txt")), "the approved exec wrote its file");
+    assertFalse(Files.exists(ws.resolve("forbidden.txt")), "the denied exec never ran");
+    Cli.Result ocsf = Cli.run(env, null, "audit", "export", "oc-tools", "--format", "ocsf");
+    assertEquals(0, ocsf.exit(), ocsf::toString);
+    List<String> calls = new ArrayList<>();
+    for (String l : ocsf.stdout().lines().toList()) {
+      JsonNode e = JSON.readTree(l);
+      if (e.path("class_uid").asInt() == 6003 && e.path("api").has("operation")
+          && !e.at("/api/operation").asText().equals("inference")) {
+        calls.add(e.at("/api/operation").asText() + " " + e.at("/unmapped/allowed").asBoolean());
+      }
+    }
+    assertEquals(List.of("write false", "exec true", "exec false"), calls, ocsf::toString);
+  }
+
+  /** The next pending tool approval of this run (fails if the run ends first). */
+  static JsonNode pendingTool(Map<String, String> env, Bg bg) throws Exception {
+    for (int i = 0; i < 1200; i++) {
+      Cli.Result r = Cli.run(env, null, "approvals", "list", "-o", "json");
+      for (JsonNode item : JSON.readTree(r.stdout())) {
+        if (item.path("kind").asText().equals("tool")) {
+          return item;
+        }
+      }
+      assertTrue(bg.p().isAlive(), () -> "the run ended before asking: " + bg.stderr());
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no pending tool approval in 2 minutes: " + bg.stderr());
+  }
+
   @Test
   void runTuiHoldsAnUnknownHostUntilItIsApprovedInThePane() throws Exception {
     int port = origin.getAddress().getPort();

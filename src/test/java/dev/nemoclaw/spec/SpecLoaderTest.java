@@ -39,7 +39,7 @@ class SpecLoaderTest {
     assertTrue(examples.size() >= 2, () -> "examples: " + examples);
     // what examples/openclaw/prepare.sh makes (a fresh checkout has not run it) stands elsewhere
     Map<String, String> env = Map.of("OPENCLAW_RUNTIME", tmp.toString(),
-        "OPENCLAW_WORKSPACE", tmp.toString());
+        "OPENCLAW_WORKSPACE", tmp.toString(), "OPENCLAW_PLUGIN", tmp.toString());
     for (Path p : examples) {
       AgentSpec spec = fx.loader.read(p, env);
       assertEquals(p.getParent().getFileName().toString(), spec.name());
