@@ -280,11 +280,6 @@ class OpenClawIT {
   }
 
   /**
-   * The laptop flow, one screen: {@code run --tui} shows OpenClaw's output and, when its exec
-   * tool reaches for a host no rule covers, the held request; {@code o} in the pane lets it
-   * through and OpenClaw gets the page.
-   */
-  /**
    * Issue 10's acceptance in examples/openclaw: the plugin asks policy.local before each tool
    * call; a call the rules block is refused with the reason, one marked require-approval waits
    * in the inbox (what `nemoclaw term` shows) until the operator approves or denies it, and every
@@ -361,6 +356,11 @@ class OpenClawIT {
     throw new AssertionError("no pending tool approval in 2 minutes: " + bg.stderr());
   }
 
+  /**
+   * The laptop flow in one screen, with issue 10's acceptance: OpenClaw's exec waits in the
+   * `run --tui` pane as a tool call the policy marks require-approval; `o` lets it run; its fetch
+   * of a host no rule covers is held in turn; `o` lets it through and OpenClaw gets the page.
+   */
   @Test
   void runTuiHoldsAnUnknownHostUntilItIsApprovedInThePane() throws Exception {
     int port = origin.getAddress().getPort();
@@ -372,7 +372,7 @@ class OpenClawIT {
         Step.toolCall("exec", Map.of("command",
             "curl -s --max-time 240 http://asked.test:" + port + "/asked", "title", "fetch")),
         Step.text("Fetched the page.")));
-    Path f = spec("oc-tui", port);
+    Path f = spec("oc-tui", port, false); // the example's rules: exec waits for the operator
     String env = "env -u CI NEMOCLAW_SKIP_BUILD=1 NEMOCLAW_HOME=" + home
         + " JAVA_TOOL_OPTIONS=-Djdk.net.hosts.file=" + work.resolve("hosts")
         + " OPENCLAW_MODEL_URL=" + model.baseUrl() + " NVIDIA_API_KEY=unused OPENCLAW_TIMEOUT=4m"
@@ -385,9 +385,23 @@ class OpenClawIT {
     try {
       assertEquals(0, new ProcessBuilder("tmux", "-S", sock, "new-session", "-d", "-s", session,
           "-x", "160", "-y", "40", cmd).inheritIO().start().waitFor());
-      waitFor(sock, session, "asked.test", 180);          // held, shown in the pane
-      assertTrue(model.scriptLeft() == 1, "OpenClaw is waiting on its tool call");
+      waitFor(sock, session, "openclaw/exec", 180);       // the tool call, held in the pane
       new ProcessBuilder("tmux", "-S", sock, "send-keys", "-t", session, "o").start().waitFor();
+      // then its fetch is held too: approved from a second terminal this time
+      Map<String, String> cli = Map.of("NEMOCLAW_HOME", home.toString());
+      String egress = null;
+      for (int i = 0; i < 900 && egress == null; i++) {
+        for (JsonNode item : JSON.readTree(Cli.run(cli, null, "approvals", "list", "-o", "json")
+            .stdout())) {
+          if (item.path("kind").asText().equals("egress")) {
+            egress = item.path("id").asText();
+          }
+        }
+        Thread.sleep(200);
+      }
+      assertTrue(egress != null, "the fetch was never held");
+      assertTrue(model.scriptLeft() == 1, "OpenClaw is waiting on its tool call");
+      assertEquals(0, Cli.run(cli, null, "approvals", "approve", egress).exit());
       waitFor(sock, session, "Fetched the page.", 180);   // OpenClaw's answer, in its pane
       waitFor(sock, session, "exited 0", 60);
       new ProcessBuilder("tmux", "-S", sock, "send-keys", "-t", session, "q").start().waitFor();
