@@ -39,8 +39,8 @@ final class SpecPolicySource implements PolicySource {
     List<PolicyLayer> layers = PolicyLayers.load(layerDir);
     return new SpecPolicySource(spec.file(), spec, layerDir,
         new AgentScope(sandbox, spec.org(), spec.team()),
-        new Live(spec.network(), spec.privacy(), spec.tools(), spec.toolRisk(), layers,
-            List.of()));
+        new Live(spec.network(), spec.privacy(), spec.tools(), spec.toolRisk(),
+            spec.mcpServers(), layers, List.of()));
   }
 
   @Override
@@ -59,8 +59,7 @@ final class SpecPolicySource implements PolicySource {
       AgentSpec edited = SpecLoader.load(file, System.getenv());
       List<PolicyLayer> layers = PolicyLayers.load(layerDir);
       return new Live(started.liveNetwork(edited), edited.privacy(), edited.tools(),
-          edited.toolRisk(), layers,
-          started.staticChanges(edited));
+          edited.toolRisk(), edited.mcpServers(), layers, started.staticChanges(edited));
     } catch (SpecException e) {
       throw new Invalid(e.errors().stream().map(SpecError::render)
           .collect(Collectors.joining("\n")));

@@ -34,7 +34,8 @@ public record AgentSpec(
     Inference inference,
     Privacy privacy,
     List<ToolRule> tools,
-    List<ToolRisk> toolRisk) {
+    List<ToolRisk> toolRisk,
+    List<McpServer> mcpServers) {
 
   public static final String API_VERSION = "nemoclaw.dev/v1";
 
@@ -45,6 +46,7 @@ public record AgentSpec(
     tmpfs = List.copyOf(tmpfs);
     tools = List.copyOf(tools);
     toolRisk = List.copyOf(toolRisk);
+    mcpServers = List.copyOf(mcpServers);
   }
 
   /**

@@ -109,6 +109,47 @@ final class PolicyBinder {
     });
   }
 
+  List<McpServer> mcpServers(Optional<YNode> node) {
+    List<McpServer> out = node.flatMap(n -> b.items(n, "mcpServers", this::mcpServer))
+        .orElse(List.of());
+    Set<String> names = new HashSet<>();
+    node.filter(n -> n instanceof YNode.Seq).ifPresent(n -> {
+      for (McpServer s : out) {
+        if (!names.add(s.name())) {
+          b.error(n, "mcpServers", "server name '" + s.name() + "' is given twice");
+        }
+      }
+    });
+    return out;
+  }
+
+  private Optional<McpServer> mcpServer(YNode n, String f) {
+    return b.map(n, f, Shape.MCP_SERVER).flatMap(m -> {
+      b.require(m, f, "name", "jira");
+      b.require(m, f, "host", "mcp.atlassian.example");
+      Optional<String> name = b.field(m, f, "name", PolicyBinder::serverName);
+      Optional<HostPattern> host = b.field(m, f, "host", PolicyBinder::serverHost);
+      return name.flatMap(nm -> host.map(h -> new McpServer(nm, h)));
+    });
+  }
+
+  private static String serverName(String s) {
+    if (!s.matches("[A-Za-z0-9_.-]+")) {
+      throw new IllegalArgumentException("'" + s + "' is not a server name; allowed: letters,"
+          + " digits, '_', '.', '-' (what server: segments of tools rules match)");
+    }
+    return s;
+  }
+
+  private static HostPattern serverHost(String s) {
+    HostPattern h = Values.host(s);
+    if (h instanceof HostPattern.Cidr) {
+      throw new IllegalArgumentException("'" + s + "' is an address block; an MCP server is a"
+          + " DNS name, an IP address or *.suffix");
+    }
+    return h;
+  }
+
   List<ToolRisk> toolRisk(Optional<YNode> node) {
     return node.flatMap(n -> b.items(n, "toolRisk", this::toolRiskEntry)).orElse(List.of());
   }

@@ -11,7 +11,7 @@ import java.util.List;
 enum Shape {
   ROOT("", "apiVersion", "name", "org", "team", "image", "backend", "command", "workdir", "user",
       "env", "mounts", "tmpfs", "resources", "security", "network", "inference", "privacy",
-      "tools", "toolRisk"),
+      "tools", "toolRisk", "mcpServers"),
   MOUNT("mount", "source", "target", "mode"),
   TMPFS("tmpfs", "target", "size"),
   RESOURCES("resources", "memory", "cpus", "pids", "timeout"),
@@ -28,6 +28,7 @@ enum Shape {
   CUSTOM_DETECTOR("customDetector", "name", "regex"),
   TOOL_RULE("toolRule", "match", "action", "rateLimit", "risk"),
   TOOL_RISK("toolRisk", "match", "level"),
+  MCP_SERVER("mcpServer", "name", "host"),
   PRESET(null, "description", "allow"),
   LAYER(null, "apiVersion", "kind", "layer", "name", "scopes"),
   LAYER_SCOPE(null, "match", "allow", "deny", "unknown"),

@@ -72,9 +72,10 @@ final class SpecBinder {
     Privacy privacy = policy.privacy(Bind.get(m, "privacy"));
     List<ToolRule> tools = policy.tools(Bind.get(m, "tools"));
     List<ToolRisk> toolRisk = policy.toolRisk(Bind.get(m, "toolRisk"));
+    List<McpServer> mcpServers = policy.mcpServers(Bind.get(m, "mcpServers"));
     return Optional.of(new AgentSpec(b.file.toAbsolutePath().normalize(), apiVersion, name, org,
         team, image, backend, command, workdir, user.orElse(Defaults.USER), env, mounts, tmpfs,
-        resources, security, network, inference, privacy, tools, toolRisk));
+        resources, security, network, inference, privacy, tools, toolRisk, mcpServers));
   }
 
   static String apiVersion(String s) {

@@ -9,6 +9,7 @@ import dev.nemoclaw.policy.Revision;
 import dev.nemoclaw.policy.RuleSet;
 import dev.nemoclaw.policy.ToolPolicy;
 import dev.nemoclaw.privacy.PrivacyGuard;
+import dev.nemoclaw.spec.McpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -130,6 +131,19 @@ final class LivePolicy implements EgressPolicy {
     } catch (PolicySource.Invalid e) {
       // an edit with errors is said by the next tick; the stored revision is in force anyway
     }
+  }
+
+  /**
+   * The server name MCP calls to {@code host} are governed under: the first of agent.yaml's
+   * {@code mcpServers} that covers it, else the host itself.
+   */
+  String mcpServer(String host) {
+    for (McpServer s : current.get().live().mcpServers()) {
+      if (s.covers(host)) {
+        return s.name();
+      }
+    }
+    return host;
   }
 
   /** The stored revision in force (0: agent.yaml alone). */

@@ -90,7 +90,7 @@ final class Perimeter implements AutoCloseable {
       egress = new EgressSession(policy, unknown, runDir.resolve("egress.jsonl"), out,
           session::onEgress, List.<InternalService>of(escalations.service(),
               inference.service()), tls, privacy, findings, audit::egress,
-          new McpToolGate(tools));
+          new McpToolGate(tools, policy::mcpServer));
       opened.add(egress);
     } catch (IOException e) {
       throw new StartFailure("cannot start the " + (inference == null ? "inference gateway"

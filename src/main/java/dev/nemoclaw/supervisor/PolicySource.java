@@ -1,6 +1,7 @@
 package dev.nemoclaw.supervisor;
 
 import dev.nemoclaw.policy.AgentScope;
+import dev.nemoclaw.spec.McpServer;
 import dev.nemoclaw.spec.Network;
 import dev.nemoclaw.spec.PolicyLayer;
 import dev.nemoclaw.spec.Privacy;
@@ -21,18 +22,25 @@ public interface PolicySource {
    * are not applied, and the run says so.
    */
   record Live(Network network, Privacy privacy, List<ToolRule> tools, List<ToolRisk> toolRisk,
-      List<PolicyLayer> layers, List<String> staticChanges) {
+      List<McpServer> mcpServers, List<PolicyLayer> layers, List<String> staticChanges) {
     public Live {
       tools = List.copyOf(tools);
+      mcpServers = List.copyOf(mcpServers);
       toolRisk = List.copyOf(toolRisk);
       layers = List.copyOf(layers);
       staticChanges = List.copyOf(staticChanges);
     }
 
+    /** Without MCP server names. */
+    public Live(Network network, Privacy privacy, List<ToolRule> tools, List<ToolRisk> toolRisk,
+        List<PolicyLayer> layers, List<String> staticChanges) {
+      this(network, privacy, tools, toolRisk, List.of(), layers, staticChanges);
+    }
+
     /** Without a tools section. */
     public Live(Network network, Privacy privacy, List<PolicyLayer> layers,
         List<String> staticChanges) {
-      this(network, privacy, List.of(), List.of(), layers, staticChanges);
+      this(network, privacy, List.of(), List.of(), List.of(), layers, staticChanges);
     }
   }
 

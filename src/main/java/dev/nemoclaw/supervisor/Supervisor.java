@@ -113,7 +113,9 @@ public final class Supervisor {
       }
       toStore.persist(request, allow, decider);
     };
-    try (Inbox inbox = new Inbox(network.approvalTimeout(), !ask, writer)) {
+    // only --ci refuses what would be asked at once: escalations and tool approvals are asked
+    // under network.unknown: deny too (that setting is about destinations)
+    try (Inbox inbox = new Inbox(network.approvalTimeout(), opts.ci(), writer)) {
       Session session = new Session(plan.name(), backend.name(), inbox, policy, out);
       Registry registry = Registry.fromEnvironment();
       try (ControlServer server = ControlServer.start(registry.socketFor(plan.name()), session);

@@ -236,8 +236,8 @@ public final class ToolGovernor {
   private String approvalReason(ToolDecision d, String call, Resolution r) {
     String rule = " (" + d.rule() + ")";
     return switch (r.decider().channel()) {
-      case "ci" -> call + " needs an operator's approval" + rule + ", and in --ci mode (or with"
-          + " network.unknown: deny) nothing is asked, so it is refused.";
+      case "ci" -> call + " needs an operator's approval" + rule + ", and in --ci mode nothing is"
+          + " asked, so it is refused.";
       case "timeout" -> "No decision on " + call + " within " + dev.nemoclaw.spec.Values.format(
           inbox.approvalTimeout()) + " (network.approvalTimeout), so it is refused.";
       case "stop" -> "The sandbox is stopping, so " + call + " is refused.";

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * MCP governed without the agent's cooperation (issue 10): a client in a real sandbox speaks MCP
  * (streamable HTTP) to the real {@code @modelcontextprotocol/server-everything} on the host,
- * through the egress proxy; agent.yaml's tools rules allow {@code echo}, block {@code get-sum}
- * (a JSON-RPC error, the server never sees it) and hide nothing else; both are in the audit log.
+ * through the egress proxy; agent.yaml names the server ({@code mcpServers}) and its tools rules
+ * allow {@code echo}, block {@code get-sum} (a JSON-RPC error, the server never sees it, and
+ * tools/list no longer shows it) and hold {@code get-env} for the operator; all are audited.
  */
 class McpSandboxIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -63,6 +64,9 @@ class McpSandboxIT {
       rpc("notifications/initialized", {})
       print("ECHO " + json.dumps(rpc("tools/call", {"name": "echo", "arguments": {"message": "hi"}}, 2)))
       print("SUM " + json.dumps(rpc("tools/call", {"name": "get-sum", "arguments": {"a": 1, "b": 2}}, 3)))
+      print("ENV " + json.dumps(rpc("tools/call", {"name": "get-env", "arguments": {}}, 4)))
+      names = [t["name"] for t in rpc("tools/list", {}, 5)["result"]["tools"]]
+      print("LIST " + json.dumps(names))
       """;
 
   @BeforeAll
@@ -119,33 +123,60 @@ class McpSandboxIT {
           mode: proxy
           unknown: deny
           allow: [{host: "%s", ports: [%d]}]
+          approvalTimeout: 60s
+        mcpServers: [{name: everything, host: "%s"}]
         tools:
-          - {match: "server:%s/tool:echo", action: allow}
+          - {match: "server:everything/tool:echo", action: allow}
+          - {match: "server:everything/tool:get-env", action: require-approval}
           - {match: "tool:get-sum", action: block}
+          - {match: "server:everything/tool:*", action: allow}
         """.formatted(TestNet.IP, port, TestNet.IP, port, TestNet.IP));
     Map<String, String> env = Map.of("NEMOCLAW_HOME", work.resolve("home").toString());
-    Cli.Result r = Cli.run(env, null, "run", "--ci", spec.toString());
-    assertEquals(0, r.exit(), r::toString);
+    Bg bg = Bg.start(env, work, "run", spec.toString());
+    JsonNode held = null;
+    for (int i = 0; i < 600 && held == null; i++) {
+      for (JsonNode item : JSON.readTree(Cli.run(env, null, "approvals", "list", "-o", "json")
+          .stdout())) {
+        if (item.path("kind").asText().equals("tool")) {
+          held = item;
+        }
+      }
+      assertTrue(held != null || bg.p().isAlive(), bg::stderr);
+      Thread.sleep(100);
+    }
+    assertTrue(held != null && held.path("detail").asText().contains("everything/get-env"),
+        () -> "the approval-gated call was not held: " + bg.stderr());
+    assertEquals(0, Cli.run(env, null, "approvals", "approve", held.path("id").asText()).exit());
+    assertEquals(0, bg.waitFor(), bg::stderr);
+    Cli.Result r = new Cli.Result(0, bg.stdout(), bg.stderr());
     String echo = line(r.stdout(), "ECHO ");
     assertTrue(echo.contains("Echo: hi"), r::toString);
     JsonNode sum = JSON.readTree(line(r.stdout(), "SUM "));
     assertEquals(-32001, sum.at("/error/code").asInt(), sum::toString);
     assertEquals(3, sum.path("id").asInt(), sum::toString);
     assertTrue(sum.at("/error/message").asText().contains("get-sum"), sum::toString);
-    assertTrue(sum.at("/error/message").asText().contains("tools[1] tool:get-sum"), sum::toString);
+    assertTrue(sum.at("/error/message").asText().contains("tools[2] tool:get-sum"), sum::toString);
+    JsonNode envResult = JSON.readTree(line(r.stdout(), "ENV "));
+    assertTrue(envResult.has("result"), "the approved call ran: " + envResult);
+    // tools/list no longer shows what the rules block
+    String list = line(r.stdout(), "LIST ");
+    assertTrue(list.contains("\"echo\"") && !list.contains("get-sum"), list);
     Cli.Result ocsf = Cli.run(env, null, "audit", "export", "mcp-it", "--format", "ocsf");
     assertEquals(0, ocsf.exit(), ocsf::toString);
     List<JsonNode> calls = new ArrayList<>();
     for (String l : ocsf.stdout().lines().toList()) {
       JsonNode e = JSON.readTree(l);
-      if (e.path("class_uid").asInt() == 6003 && e.at("/api/operation").asText().matches("echo|get-sum")) {
+      if (e.path("class_uid").asInt() == 6003
+          && e.at("/api/operation").asText().matches("echo|get-sum|get-env")) {
         calls.add(e);
       }
     }
-    assertEquals(2, calls.size(), ocsf::toString);
-    assertEquals(TestNet.IP, calls.get(0).at("/api/service/name").asText(), calls::toString);
+    assertEquals(3, calls.size(), ocsf::toString);
+    assertEquals("everything", calls.get(0).at("/api/service/name").asText(), calls::toString);
     assertTrue(calls.get(0).at("/unmapped/allowed").asBoolean(), calls::toString);
     assertTrue(!calls.get(1).at("/unmapped/allowed").asBoolean(), calls::toString);
+    assertEquals("require-approval", calls.get(2).at("/unmapped/action").asText(), calls::toString);
+    assertTrue(calls.get(2).at("/unmapped/allowed").asBoolean(), calls::toString);
   }
 
   private static String line(String out, String prefix) {

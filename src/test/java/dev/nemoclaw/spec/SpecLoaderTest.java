@@ -181,8 +181,26 @@ class SpecLoaderTest {
     assertTrue(e.message().contains("allowed: apiVersion, name,"), e::message);
     assertEquals(fx.dir.resolve("agent.yaml") + ":4:1: comand: unknown key 'comand'; allowed: "
         + "apiVersion, name, org, team, image, backend, command, workdir, user, env, mounts, "
-        + "tmpfs, resources, security, network, inference, privacy, tools, toolRisk (did you mean "
-        + "'command'?)", e.render());
+        + "tmpfs, resources, security, network, inference, privacy, tools, toolRisk, mcpServers"
+        + " (did you mean 'command'?)", e.render());
+  }
+
+  @Test
+  void mcpServersNameHostsAndRefuseBlocksAndDuplicates() throws Exception {
+    Path ok = fx.write(HEAD + "mcpServers:\n  - {name: jira, host: mcp.atlassian.example}\n"
+        + "  - {name: acme, host: \"*.mcp.acme.example\"}\n");
+    AgentSpec spec = fx.loader.read(ok, Map.of());
+    assertEquals("jira", spec.mcpServers().get(0).name());
+    assertTrue(spec.mcpServers().get(0).covers("mcp.atlassian.example"));
+    assertTrue(spec.mcpServers().get(1).covers("eu.mcp.acme.example"));
+    assertTrue(!spec.mcpServers().get(1).covers("mcp.acme.example"), "not the apex");
+    Path bad = fx.write(HEAD + "mcpServers:\n  - {name: a, host: 10.0.0.0/8}\n"
+        + "  - {name: b, host: x.example}\n  - {name: b, host: y.example}\n  - {name: \"c d\", host: z.example}\n");
+    SpecException e = org.junit.jupiter.api.Assertions.assertThrows(SpecException.class,
+        () -> fx.loader.read(bad, Map.of()));
+    String all = e.errors().toString();
+    assertTrue(all.contains("address block") && all.contains("given twice")
+        && all.contains("not a server name"), all);
   }
 
   @Test
