@@ -59,15 +59,23 @@ public final class PolicyCheck {
   /** What the rules say (rate windows, approvals and privacy findings are the run's). */
   private static Result tool(ToolPolicy tools, PolicyCases.Case c, PolicyCases.Tool t) {
     ToolDecision d = tools.decide(t.server().orElse("local"), t.tool());
-    String verdict = d.action().yaml();
-    Decided got = new Decided(verdict, d.rule(), d.reason(), false);
-    String by = verdict + " by " + d.rule() + " (" + d.reason() + ")";
-    Optional<String> failure = Optional.empty();
-    if (!verdict.equals(c.expect())) {
-      failure = Optional.of("expected " + c.expect() + ", got " + by);
-    } else if (c.rule().isPresent() && !glob(c.rule().get(), d.rule())) {
-      failure = Optional.of("expected rule '" + c.rule().get() + "', got " + by);
+    Decided got = new Decided(d.action().yaml(), d.rule(), d.reason(), false);
+    return result(c, got, mismatch(c, got));
+  }
+
+  /** Why {@code got} is not what {@code c} expects (verdict, then rule), if it is not. */
+  private static Optional<String> mismatch(PolicyCases.Case c, Decided got) {
+    String by = got.verdict() + " by " + got.rule() + " (" + got.reason() + ")";
+    if (!got.verdict().equals(c.expect())) {
+      return Optional.of("expected " + c.expect() + ", got " + by);
     }
+    if (c.rule().isPresent() && !glob(c.rule().get(), got.rule())) {
+      return Optional.of("expected rule '" + c.rule().get() + "', got " + by);
+    }
+    return Optional.empty();
+  }
+
+  private static Result result(PolicyCases.Case c, Decided got, Optional<String> failure) {
     return new Result(c, failure.isPresent() ? Status.FAIL : Status.PASS, Optional.of(got),
         failure);
   }
@@ -82,19 +90,14 @@ public final class PolicyCheck {
     };
     boolean inspect = d instanceof Decision.Allow a && a.inspect();
     Decided got = new Decided(verdict, d.rule(), d.reason(), inspect);
-    String by = verdict + " by " + d.rule() + " (" + d.reason() + ")";
-    Optional<String> failure = Optional.empty();
-    if (!verdict.equals(c.expect())) {
-      failure = Optional.of("expected " + c.expect() + ", got " + by);
-    } else if (c.rule().isPresent() && !glob(c.rule().get(), d.rule())) {
-      failure = Optional.of("expected rule '" + c.rule().get() + "', got " + by);
-    } else if (c.inspect().isPresent() && c.inspect().get() != inspect) {
+    Optional<String> failure = mismatch(c, got);
+    if (failure.isEmpty() && c.inspect().isPresent() && c.inspect().get() != inspect) {
+      String by = verdict + " by " + d.rule() + " (" + d.reason() + ")";
       failure = Optional.of(inspect
           ? "expected an allow without TLS inspection, got a TLS-inspected " + by
           : "expected a TLS-inspected allow, got " + by + " without inspection");
     }
-    return new Result(c, failure.isPresent() ? Status.FAIL : Status.PASS, Optional.of(got),
-        failure);
+    return result(c, got, failure);
   }
 
   /** {@code glob} covers all of {@code text}; {@code *} is any run of characters, nothing else is special. */
