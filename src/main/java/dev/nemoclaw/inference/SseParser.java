@@ -13,6 +13,9 @@ import java.util.Optional;
  * the middle of a character is harmless.
  */
 final class SseParser {
+  /** No event may grow past this: a provider streaming an endless line cannot fill the heap. */
+  static final int MAX_EVENT_BYTES = 16 << 20;
+
   interface Sink {
     void event(List<String> lines) throws IOException;
   }
@@ -20,6 +23,7 @@ final class SseParser {
   private final Sink sink;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
   private List<String> lines = new ArrayList<>();
+  private long eventBytes;
 
   SseParser(Sink sink) {
     this.sink = sink;
@@ -35,10 +39,15 @@ final class SseParser {
         from = i + 1;
         String l = line.toString(StandardCharsets.UTF_8);
         line.reset();
+        eventBytes += l.length();
         endLine(l.endsWith("\r") ? l.substring(0, l.length() - 1) : l);
       }
     }
     line.write(buf, from, end - from);
+    if (eventBytes + line.size() > MAX_EVENT_BYTES) {
+      throw new IOException("the provider sent a server-sent event larger than "
+          + (MAX_EVENT_BYTES >> 20) + " MiB; the stream was cut");
+    }
   }
 
   /** The stream ended: an event without its closing blank line still counts. */
@@ -56,6 +65,7 @@ final class SseParser {
     } else if (!lines.isEmpty()) {
       List<String> event = lines;
       lines = new ArrayList<>();
+      eventBytes = 0;
       sink.event(event);
     }
   }

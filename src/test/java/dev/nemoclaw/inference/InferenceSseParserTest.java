@@ -56,4 +56,33 @@ class InferenceSseParserTest {
     p.finish();
     assertEquals(EVENTS, out);
   }
+
+  @Test
+  void anEndlessEventIsCutNotBuffered() throws Exception {
+    byte[] chunk = new byte[1 << 20];
+    java.util.Arrays.fill(chunk, (byte) 'x');
+    SseParser oneLine = new SseParser(e -> { });
+    org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> {
+      for (int i = 0; i < 20; i++) {
+        oneLine.feed(chunk, 0, chunk.length);
+      }
+    });
+    byte[] line = ("data: " + "y".repeat(1000) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    SseParser manyLines = new SseParser(e -> { });
+    org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> {
+      for (int i = 0; i < 20_000; i++) {
+        manyLines.feed(line, 0, line.length);
+      }
+    });
+    // a large event that ends is fine, and the count starts again after it
+    List<List<String>> got = new ArrayList<>();
+    SseParser ok = new SseParser(got::add);
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < 10_000; i++) {
+        ok.feed(line, 0, line.length);
+      }
+      ok.feed(new byte[] {'\n'}, 0, 1);
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(3, got.size());
+  }
 }
