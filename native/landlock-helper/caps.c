@@ -44,6 +44,10 @@ void caps_drop_all_but(int keep)
 	int last = last_cap();
 
 	for (int cap = 0; cap <= last; cap++) {
+		/* Gone already (a container started without capabilities, where dropping more
+		 * would take CAP_SETPCAP): nothing to do. */
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 0)
+			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
 			if (errno == EINVAL && cap > CAP_LAST_CAP)
 				break;

@@ -1,4 +1,5 @@
-/* nemoclaw-init: the sandbox init. Modes: --version, --probe, --plan-fd N --status-fd M.
+/* nemoclaw-init: the sandbox init. Modes: --version, --probe, --plan-fd N --status-fd M,
+ * --container SOCKET (PID 1 of a container an engine built; container.c).
  * See PLAN.md for the plan format and process shape, README.md for the steps. */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,7 @@ static int parse_fd(const char *s)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: nemoclaw-init --plan-fd N --status-fd M | --probe | --version\n");
+	fprintf(stderr, "usage: nemoclaw-init --plan-fd N --status-fd M | --container SOCKET | --probe | --version\n");
 	return NC_EXIT_SETUP;
 }
 
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && strcmp(argv[1], "--probe") == 0)
 		return probe_main();
+	if (argc == 3 && strcmp(argv[1], "--container") == 0 && argv[2][0] == '/')
+		return container_main(argv[2]);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--plan-fd") == 0 && i + 1 < argc && plan_fd < 0)
 			plan_fd = parse_fd(argv[++i]);

@@ -77,7 +77,9 @@ struct nc_plan {
 	int has_proxy_port;
 	uint16_t proxy_port;
 	int proxy_fd;        /* inherited SOCK_SEQPACKET socket to the supervisor's proxy; 0 none */
-	uint8_t pty;         /* 1: the agent gets a pty, relayed by the outer init */
+	uint8_t pty;         /* 1: the agent gets a pty, relayed by the outer init; in a
+			      * container: the engine's tty on fds 0-2 becomes the agent's */
+	uint8_t container;   /* 1: inside a container the engine built (container.c) */
 	char **cgroup_procs;
 	size_t n_cgroup_procs;
 	struct nc_rlimit *rlimits;
@@ -159,7 +161,11 @@ void relay_drain(struct nc_relay *r);
 
 /* pid1.c */
 void pid1_forwarded_signals(sigset_t *set);
-int pid1_reap_until(pid_t agent, int sig_fd, int listen_fd, int proxy_fd, int *agent_status);
+int pid1_reap_until(pid_t agent, int sig_fd, int listen_fd, int proxy_fd, int lifeline_fd,
+		    int *agent_status); /* 1: the lifeline was lost and the agent killed */
+
+/* container.c: PID 1 of a container the engine built (--container SOCKET). */
+int container_main(const char *socket_path);
 
 /* exec.c: the agent, from fork to execve. */
 void agent_main(struct nc_plan *plan, int pty_slave) __attribute__((noreturn));

@@ -40,21 +40,42 @@ static int reap(pid_t agent, int *agent_status)
 	}
 }
 
-/* Returns once the agent has exited; *agent_status is its wait status. Meanwhile the
- * bridge hands every connection to 127.0.0.1:PROXY_PORT to the supervisor (listen_fd -1:
- * no bridge). Everything else left in the namespace is SIGKILLed and reaped before
- * returning. */
-int pid1_reap_until(pid_t agent, int sig_fd, int listen_fd, int proxy_fd, int *agent_status)
+/* EOF or a hang-up on the lifeline: the supervisor is gone. Anything else read there is
+ * not expected after the plan and ignored. */
+static int lifeline_lost(int fd, short revents)
 {
-	int done = 0;
+	char buf[256];
 
-	while (!done) {
-		struct pollfd fds[2] = {{.fd = sig_fd, .events = POLLIN},
-					{.fd = listen_fd, .events = POLLIN}};
-		if (poll(fds, 2, -1) < 0) {
+	if (revents & POLLIN) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)))
+			return 0;
+	}
+	return 1;
+}
+
+/* Returns once the agent has exited (0, *agent_status is its wait status) or the lifeline
+ * was lost (1: the agent was killed). Meanwhile the bridge hands every connection to
+ * 127.0.0.1:PROXY_PORT to the supervisor (listen_fd -1: no bridge). Everything else left
+ * in the namespace is SIGKILLed and reaped before returning. lifeline_fd -1: none here
+ * (the outer init watches it). */
+int pid1_reap_until(pid_t agent, int sig_fd, int listen_fd, int proxy_fd, int lifeline_fd,
+		    int *agent_status)
+{
+	int done = 0, lost = 0;
+
+	while (!done && !lost) {
+		struct pollfd fds[3] = {{.fd = sig_fd, .events = POLLIN},
+					{.fd = listen_fd, .events = POLLIN},
+					{.fd = lifeline_fd, .events = POLLIN}};
+		if (poll(fds, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_with_error("poll");
+		}
+		if (fds[2].revents && lifeline_lost(lifeline_fd, fds[2].revents)) {
+			lost = 1;
+			break;
 		}
 		if (fds[1].revents)
 			bridge_accept(listen_fd, proxy_fd);
@@ -83,5 +104,5 @@ int pid1_reap_until(pid_t agent, int sig_fd, int listen_fd, int proxy_fd, int *a
 		if (r < 0)
 			break;
 	}
-	return 0;
+	return lost;
 }

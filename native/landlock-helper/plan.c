@@ -19,8 +19,8 @@ enum {
 	T_ROOT_HOST_BIND = 10, T_ROOT_DIR = 11, T_MOUNT = 12, T_TMPFS = 13,
 	T_LANDLOCK = 20, T_SECCOMP_DEFAULT = 21, T_SECCOMP_ARCH = 22, T_SECCOMP_RULE = 23,
 	T_NET_MODE = 30, T_PROXY_PORT = 31, T_PROXY_FD = 32,
-	T_CGROUP_PROCS = 40, T_RLIMIT = 41, T_PTY = 50, T_END = 65535,
-	T_SLOTS = 51, /* counters for tags < 51; END counted separately */
+	T_CGROUP_PROCS = 40, T_RLIMIT = 41, T_PTY = 50, T_CONTAINER = 60, T_END = 65535,
+	T_SLOTS = 61, /* counters for tags < 61; END counted separately */
 };
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -33,6 +33,7 @@ static int is_singular(unsigned tag)
 	case T_NAME: case T_HOSTNAME: case T_WORKDIR: case T_UID: case T_GID:
 	case T_HOST_UID: case T_HOST_GID: case T_ROOT_DIR: case T_LANDLOCK:
 	case T_SECCOMP_DEFAULT: case T_NET_MODE: case T_PROXY_PORT: case T_PROXY_FD: case T_PTY:
+	case T_CONTAINER:
 		return 1;
 	default:
 		return 0;
@@ -43,7 +44,7 @@ static int is_known(unsigned tag)
 {
 	return (tag >= T_NAME && tag <= T_TMPFS) || (tag >= T_LANDLOCK && tag <= T_SECCOMP_RULE) ||
 	       (tag >= T_NET_MODE && tag <= T_PROXY_FD) || tag == T_CGROUP_PROCS || tag == T_RLIMIT ||
-	       tag == T_PTY;
+	       tag == T_PTY || tag == T_CONTAINER;
 }
 
 /* A string value: no NUL inside, copied with a terminator. */
@@ -234,6 +235,10 @@ static const char *parse_record(unsigned tag, const uint8_t *p, size_t len, stru
 		if ((err = need_len(len, 1))) return err;
 		plan->pty = p[0];
 		return plan->pty > 1 ? "bad PTY" : NULL;
+	case T_CONTAINER:
+		if ((err = need_len(len, 1))) return err;
+		plan->container = p[0];
+		return plan->container != 1 ? "bad CONTAINER" : NULL;
 	case T_CGROUP_PROCS:
 		return take_list_string(p, len, &plan->cgroup_procs, &plan->n_cgroup_procs, 1);
 	case T_RLIMIT: {
@@ -251,6 +256,20 @@ static const char *parse_record(unsigned tag, const uint8_t *p, size_t len, stru
 	}
 	}
 	return "unknown tag";
+}
+
+/* Inside a container the engine built the root, the mounts and the cgroup: a plan that
+ * asks the init for a root or a cgroup was meant for the native backend. MOUNT and TMPFS
+ * name what the engine mounted; the init only opens them to Landlock. */
+static const char *check_container(const struct nc_plan *plan)
+{
+	if (plan->root_dir || plan->n_root_binds)
+		return "CONTAINER with a root (ROOT_DIR/ROOT_HOST_BIND)";
+	if (plan->n_cgroup_procs)
+		return "CONTAINER with CGROUP_PROCS";
+	if (plan->proxy_fd)
+		return "CONTAINER with PROXY_FD (the init makes the bridge socket itself)";
+	return NULL;
 }
 
 static const char *check_complete(const unsigned *seen, const struct nc_plan *plan)
@@ -272,6 +291,8 @@ static const char *check_complete(const unsigned *seen, const struct nc_plan *pl
 		return "ROOT_DIR and ROOT_HOST_BIND are exclusive";
 	if (plan->net_mode == 1 && !plan->has_proxy_port)
 		return "NET_MODE proxy without PROXY_PORT";
+	if (plan->container)
+		return check_container(plan);
 	if (plan->net_mode == 1 && !plan->proxy_fd)
 		return "NET_MODE proxy without PROXY_FD";
 	return NULL;

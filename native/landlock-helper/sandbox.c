@@ -82,7 +82,7 @@ void sandbox_init_main(const struct nc_plan *cplan, int plan_fd, int sync_fd)
 	 * nothing else. */
 	caps_drop_all_but(listen_fd >= 0 ? CAP_SYS_PTRACE : -1);
 	caps_lock_down();
-	pid1_reap_until(agent, sig_fd, listen_fd, plan->proxy_fd, &agent_status);
+	pid1_reap_until(agent, sig_fd, listen_fd, plan->proxy_fd, -1, &agent_status);
 	if (send(sync_fd, &agent_status, sizeof agent_status, MSG_NOSIGNAL) != (ssize_t)sizeof agent_status)
 		die_with_error("send agent status");
 	_exit(WIFSIGNALED(agent_status) ? 128 + WTERMSIG(agent_status) : WEXITSTATUS(agent_status));

@@ -1,5 +1,7 @@
 package dev.nemoclaw.sandbox.linux;
 
+import dev.nemoclaw.sandbox.init.LibC;
+
 import com.sun.jna.LastErrorException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package dev.nemoclaw.sandbox.linux;
 
+import dev.nemoclaw.sandbox.init.LibC;
+
 import dev.nemoclaw.sandbox.SandboxPlan;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;

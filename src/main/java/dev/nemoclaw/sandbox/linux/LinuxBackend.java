@@ -1,5 +1,10 @@
 package dev.nemoclaw.sandbox.linux;
 
+import dev.nemoclaw.sandbox.init.IdMapping;
+import dev.nemoclaw.sandbox.init.InitPlan;
+import dev.nemoclaw.sandbox.init.LibC;
+import dev.nemoclaw.sandbox.init.PlanEncoder;
+
 import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.host.Install;
 import dev.nemoclaw.sandbox.Backend;

@@ -1,5 +1,11 @@
 package dev.nemoclaw.sandbox.linux;
 
+import dev.nemoclaw.sandbox.init.BridgeReceiver;
+import dev.nemoclaw.sandbox.init.Fds;
+import dev.nemoclaw.sandbox.init.LibC;
+import dev.nemoclaw.sandbox.init.OutcomeRules;
+import dev.nemoclaw.sandbox.init.WaitStatus;
+
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.nemoclaw.sandbox.BridgedConnection;

@@ -1,5 +1,10 @@
 package dev.nemoclaw.sandbox.linux;
 
+import dev.nemoclaw.sandbox.init.PlanEncoder;
+
+import dev.nemoclaw.sandbox.init.Fds;
+import dev.nemoclaw.sandbox.init.LibC;
+
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.StringArray;
@@ -22,7 +27,7 @@ final class Spawner {
   static final int PLAN_FD = 3;
   static final int STATUS_FD = 4;
   /** Network mode proxy: the bridge's socket (PLAN.md, PROXY_FD). */
-  static final int BRIDGE_FD = 5;
+  static final int BRIDGE_FD = PlanEncoder.BRIDGE_FD;
   /** Bigger than glibc's posix_spawn_file_actions_t (80 bytes) and posix_spawnattr_t (336). */
   private static final int OPAQUE = 1024;
   /** sigset_t is 128 bytes in glibc. */

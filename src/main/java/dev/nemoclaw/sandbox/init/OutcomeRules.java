@@ -1,4 +1,4 @@
-package dev.nemoclaw.sandbox.linux;
+package dev.nemoclaw.sandbox.init;
 
 import dev.nemoclaw.sandbox.Outcome.Reason;
 import dev.nemoclaw.sandbox.ResourceUsage;
@@ -11,12 +11,12 @@ import java.util.Optional;
  * Turns what the init said and how it ended into a {@link Reason}. The status lines win over the
  * exit code: only they tell "nemoclaw failed" (125) from "the agent returned 125".
  */
-final class OutcomeRules {
+public final class OutcomeRules {
   static final int SIGKILL = 9;
 
   private OutcomeRules() {}
 
-  static Reason decide(List<StatusEvent> events, WaitStatus init, Optional<Duration> timedOut,
+  public static Reason decide(List<StatusEvent> events, WaitStatus init, Optional<Duration> timedOut,
       ResourceUsage usage, long memoryLimit) {
     if (timedOut.isPresent()) {
       return new Reason.TimedOut(timedOut.get());

@@ -1,4 +1,4 @@
-package dev.nemoclaw.sandbox.linux;
+package dev.nemoclaw.sandbox.init;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * SOCK_SEQPACKET message each, {@code u32 pid} then the executable, with the socket attached. Runs
  * until the sandbox init closes its end.
  */
-final class BridgeReceiver {
+public final class BridgeReceiver {
   // x86_64/aarch64 struct layouts: msghdr 56 bytes, iovec 16, cmsghdr header 16
   private static final int MSGHDR = 56;
   private static final int IOVEC = 16;
@@ -25,7 +25,7 @@ final class BridgeReceiver {
   private BridgeReceiver() {}
 
   /** Blocks, calling {@code sink} (or closing the socket when there is none) per connection. */
-  static void receive(int fd, Optional<Consumer<BridgedConnection>> sink) {
+  public static void receive(int fd, Optional<Consumer<BridgedConnection>> sink) {
     try (Memory msg = new Memory(MSGHDR);
         Memory iov = new Memory(IOVEC);
         Memory data = new Memory(MESSAGE);
@@ -72,7 +72,7 @@ final class BridgeReceiver {
     }
   }
 
-  static BridgedConnection decode(byte[] m, int socket) {
+  public static BridgedConnection decode(byte[] m, int socket) {
     if (m.length < 4) {
       return new BridgedConnection(socket, OptionalInt.empty(), Optional.empty());
     }

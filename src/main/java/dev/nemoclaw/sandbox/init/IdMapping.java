@@ -1,4 +1,4 @@
-package dev.nemoclaw.sandbox.linux;
+package dev.nemoclaw.sandbox.init;
 
 import dev.nemoclaw.sandbox.SandboxPlan;
 

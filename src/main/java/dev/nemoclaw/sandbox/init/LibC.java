@@ -1,4 +1,4 @@
-package dev.nemoclaw.sandbox.linux;
+package dev.nemoclaw.sandbox.init;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -12,7 +12,7 @@ import com.sun.jna.ptr.IntByReference;
  * every fd above 2), pipes, waitpid/waitid, kill and poll. x86_64/aarch64 glibc: {@code long} is
  * {@code ssize_t}/{@code size_t}.
  */
-interface LibC extends Library {
+public interface LibC extends Library {
   LibC C = Native.load("c", LibC.class);
 
   int O_CLOEXEC = 0x80000;

@@ -1,13 +1,13 @@
-package dev.nemoclaw.sandbox.linux;
+package dev.nemoclaw.sandbox.init;
 
 /** A decoded {@code waitpid} status. */
-sealed interface WaitStatus {
+public sealed interface WaitStatus {
   record Exited(int code) implements WaitStatus {}
 
   record Killed(int signal) implements WaitStatus {}
 
   /** WIFEXITED / WEXITSTATUS / WIFSIGNALED / WTERMSIG, as glibc defines them. */
-  static WaitStatus decode(int status) {
+  public static WaitStatus decode(int status) {
     int sig = status & 0x7f;
     if (sig == 0) {
       return new Exited((status >> 8) & 0xff);

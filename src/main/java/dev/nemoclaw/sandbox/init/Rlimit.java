@@ -1,4 +1,4 @@
-package dev.nemoclaw.sandbox.linux;
+package dev.nemoclaw.sandbox.init;
 
 /** A resource limit for the agent ({@code RLIMIT_*} number, as in {@code <sys/resource.h>}). */
 public record Rlimit(int resource, long soft, long hard) {

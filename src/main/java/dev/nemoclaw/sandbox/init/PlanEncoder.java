@@ -1,4 +1,5 @@
-package dev.nemoclaw.sandbox.linux;
+package dev.nemoclaw.sandbox.init;
+
 
 import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.sandbox.SandboxPlan.Mount;
@@ -48,6 +49,9 @@ public final class PlanEncoder {
   static final int CGROUP_PROCS = 40;
   static final int RLIMIT = 41;
   static final int PTY = 50;
+  static final int CONTAINER = 60;
+  /** Where the native init finds its end of the bridge socketpair (PROXY_FD). */
+  public static final int BRIDGE_FD = 5;
   static final int END = 0xffff;
 
   private PlanEncoder() {}
@@ -76,13 +80,15 @@ public final class PlanEncoder {
     b.u32(GID, p.gid());
     b.u32(HOST_UID, ip.ids().hostUid());
     b.u32(HOST_GID, ip.ids().hostGid());
-    switch (p.root()) {
-      case RootFs.Host h -> {
-        for (String bind : h.binds()) {
-          b.string(ROOT_HOST_BIND, absolute("root bind", bind));
+    if (!ip.container()) { // in a container the engine built the root
+      switch (p.root()) {
+        case RootFs.Host h -> {
+          for (String bind : h.binds()) {
+            b.string(ROOT_HOST_BIND, absolute("root bind", bind));
+          }
         }
+        case RootFs.Dir d -> b.string(ROOT_DIR, absolute("root dir", d.path()));
       }
-      case RootFs.Dir d -> b.string(ROOT_DIR, absolute("root dir", d.path()));
     }
     for (Mount m : p.mounts()) {
       byte[] src = utf8(absolute("mount source", m.source()));
@@ -113,7 +119,9 @@ public final class PlanEncoder {
           throw new IllegalArgumentException("proxy port out of range: " + port);
         }
         b.record(PROXY_PORT, le(2).putShort((short) port).array());
-        b.u32(PROXY_FD, Spawner.BRIDGE_FD);
+        if (!ip.container()) {
+          b.u32(PROXY_FD, BRIDGE_FD);
+        }
       }
     }
     for (Path procs : ip.cgroupProcs()) {
@@ -124,6 +132,9 @@ public final class PlanEncoder {
     }
     if (ip.pty()) {
       b.u8(PTY, 1);
+    }
+    if (ip.container()) {
+      b.u8(CONTAINER, 1);
     }
     b.record(END, new byte[0]);
     byte[] body = b.out.toByteArray();

@@ -1,4 +1,4 @@
-package dev.nemoclaw.sandbox.linux;
+package dev.nemoclaw.sandbox.init;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
@@ -10,11 +10,11 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /** Blocking I/O on raw pipe fds, which the JDK cannot wrap without reflection. */
-final class Fds {
+public final class Fds {
   private Fds() {}
 
   /** Writes all of {@code data}; EPIPE (the reader is gone) comes back as an IOException. */
-  static void writeAll(int fd, byte[] data) throws IOException {
+  public static void writeAll(int fd, byte[] data) throws IOException {
     int off = 0;
     while (off < data.length) {
       byte[] chunk = off == 0 ? data : Arrays.copyOfRange(data, off, data.length);
@@ -33,7 +33,7 @@ final class Fds {
    * Reads {@code \n}-terminated UTF-8 lines until EOF or until {@code stop} says so (checked every
    * {@code pollMs}, so a stray writer holding the pipe open cannot keep us here forever).
    */
-  static void readLines(int fd, Consumer<String> onLine, BooleanSupplier stop, int pollMs)
+  public static void readLines(int fd, Consumer<String> onLine, BooleanSupplier stop, int pollMs)
       throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream(128);
     byte[] buf = new byte[4096];
@@ -84,7 +84,7 @@ final class Fds {
     }
   }
 
-  static void closeQuietly(int fd) {
+  public static void closeQuietly(int fd) {
     if (fd < 0) {
       return;
     }
