@@ -4,6 +4,9 @@ import dev.nemoclaw.host.HostCapabilities;
 import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.host.HostProbe;
 import dev.nemoclaw.sandbox.SandboxPlan;
+import dev.nemoclaw.sandbox.docker.DockerBackend;
+import dev.nemoclaw.sandbox.linux.LinuxBackend;
+import dev.nemoclaw.spec.Backend;
 import dev.nemoclaw.spec.AgentSpec;
 import dev.nemoclaw.spec.SpecException;
 import dev.nemoclaw.spec.SpecLoader;
@@ -13,6 +16,7 @@ import dev.nemoclaw.supervisor.Protections;
 import dev.nemoclaw.supervisor.Supervisor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,6 +40,7 @@ final class RunCommand implements Callable<Integer> {
   boolean detach;
   Path report;
   String backend;
+  boolean pull;
   String name;
   Map<String, String> env;
   boolean dryRun;
@@ -69,7 +74,11 @@ final class RunCommand implements Callable<Integer> {
     option(spec, new Binding<Path>(() -> c.report, v -> c.report = v), Path.class, "OUT.json",
         "write the run report here", "--report");
     option(spec, new Binding<String>(() -> c.backend, v -> c.backend = v), String.class, "B",
-        "native (default) or docker", "--backend");
+        "native (default: the spec's backend) or docker (the same sandbox as a container of the"
+            + " Docker engine at DOCKER_HOST or /var/run/docker.sock)", "--backend");
+    option(spec, new Binding<Boolean>(() -> c.pull, v -> c.pull = v), Boolean.TYPE, null,
+        "pull `image: docker:NAME` when the engine does not have it (never done without this)",
+        "--pull");
     option(spec, new Binding<String>(() -> c.name, v -> c.name = v), String.class, "N",
         "the sandbox's name (default: the spec's)", "--name");
     Binding<Map<String, String>> env = new Binding<>(() -> c.env, v -> c.env = v);
@@ -104,10 +113,19 @@ final class RunCommand implements Callable<Integer> {
     SpecPolicySource policy;
     Path layers = policyDir != null ? policyDir
         : HostDirs.fromEnvironment().config().resolve("policy.d");
+    Optional<Backend> chosen = Optional.empty();
+    if (backend != null) {
+      chosen = Arrays.stream(Backend.values()).filter(b -> b.yaml().equals(backend)).findFirst();
+      if (chosen.isEmpty()) {
+        System.err.println("nemoclaw run: --backend " + backend + ": use native or docker");
+        return EXIT_FAILED_TO_START;
+      }
+    }
     try {
       spec = SpecLoader.load(file, System.getenv());
       plan = Planner.plan(spec, new Planner.Overrides(Optional.ofNullable(name),
-          Optional.ofNullable(command), env == null ? Map.of() : env), System.getenv());
+          Optional.ofNullable(command), env == null ? Map.of() : env, chosen),
+          System.getenv());
     } catch (SpecException e) {
       e.errors().forEach(err -> System.err.println(err.render()));
       System.err.println("nemoclaw run: " + e.errors().size() + " error(s) in " + file
@@ -130,12 +148,10 @@ final class RunCommand implements Callable<Integer> {
       Json.print(PlanJson.of(plan, Protections.of(plan, host)));
       return 0;
     }
-    String chosen = backend != null ? backend : spec.backend().yaml();
-    if (!chosen.equals("native")) {
-      System.err.println("nemoclaw run: backend " + chosen + " is not available yet in this "
-          + "build; use --backend native");
-      return EXIT_FAILED_TO_START;
-    }
+    dev.nemoclaw.sandbox.Backend builder = switch (chosen.orElse(spec.backend())) {
+      case NATIVE -> LinuxBackend.forThisHost();
+      case DOCKER -> DockerBackend.forThisHost(pull);
+    };
     if (detach) {
       System.err.println("nemoclaw run: --detach is not available yet in this build");
       return EXIT_FAILED_TO_START;
@@ -148,9 +164,9 @@ final class RunCommand implements Callable<Integer> {
             + " use `nemoclaw run` and `nemoclaw approvals` from another shell");
         return EXIT_FAILED_TO_START;
       }
-      return TuiRun.run(plan, spec, policy, Optional.ofNullable(report), never);
+      return TuiRun.run(plan, spec, policy, Optional.ofNullable(report), never, builder);
     }
     return Supervisor.run(plan, new Supervisor.Options(Optional.ofNullable(report), interactive,
-        System.err, policy, spec.inference(), never, Optional.empty()));
+        System.err, policy, spec.inference(), never, Optional.empty(), builder));
   }
 }

@@ -1,5 +1,6 @@
 package dev.nemoclaw.cli;
 
+import dev.nemoclaw.sandbox.Backend;
 import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.spec.AgentSpec;
 import dev.nemoclaw.supervisor.Supervisor;
@@ -23,7 +24,7 @@ final class TuiRun {
   private TuiRun() {}
 
   static int run(SandboxPlan plan, AgentSpec spec, SpecPolicySource policy,
-      Optional<Path> report, boolean ci)
+      Optional<Path> report, boolean ci, Backend backend)
       throws Exception {
     ByteArrayOutputStream messages = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(messages, true, StandardCharsets.UTF_8);
@@ -33,7 +34,7 @@ final class TuiRun {
       try {
         code.set(Supervisor.run(plan, new Supervisor.Options(report, false, out, policy,
             spec.inference(), ci,
-            Optional.of(t -> attached.complete(new TargetTermFeed(plan.name(), t))))));
+            Optional.of(t -> attached.complete(new TargetTermFeed(plan.name(), t))), backend)));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {

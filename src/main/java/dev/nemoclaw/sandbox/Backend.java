@@ -18,6 +18,9 @@ public interface Backend {
   SandboxHandle start(SandboxPlan plan, Install install, LaunchOptions options)
       throws SandboxException;
 
+  /** Removes what runs that died without cleaning up left behind (cgroups, containers). */
+  default void sweep() {}
+
   default SandboxHandle start(SandboxPlan plan, Install install) throws SandboxException {
     return start(plan, install, LaunchOptions.defaults());
   }

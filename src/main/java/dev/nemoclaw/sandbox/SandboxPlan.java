@@ -46,6 +46,9 @@ public record SandboxPlan(
 
     /** A directory holding a root filesystem, bound read-only. */
     record Dir(Path path) implements RootFs {}
+
+    /** An image of the container engine, by reference ({@code NAME:TAG}); backend docker only. */
+    record Image(String reference) implements RootFs {}
   }
 
   /** A bind mount from the host; {@code source} is absolute, symlink-free and exists. */

@@ -30,6 +30,7 @@ public final class PlanJson {
     m.put("root", switch (p.root()) {
       case SandboxPlan.RootFs.Host h -> obj("type", "host", "binds", h.binds());
       case SandboxPlan.RootFs.Dir d -> obj("type", "dir", "path", d.path().toString());
+      case SandboxPlan.RootFs.Image i -> obj("type", "image", "reference", i.reference());
     });
     m.put("mounts", p.mounts().stream().map(x -> obj("source", x.source().toString(),
         "target", x.target(), "mode", x.writable() ? "rw" : "ro")).toList());

@@ -3,6 +3,7 @@ package dev.nemoclaw.supervisor;
 import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.spec.AgentSpec;
+import dev.nemoclaw.spec.Backend;
 import dev.nemoclaw.spec.Image;
 import dev.nemoclaw.spec.LandlockMode;
 import dev.nemoclaw.spec.NetworkMode;
@@ -46,10 +47,19 @@ public final class Planner {
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-  /** What the {@code run} command line changes: {@code --name}, {@code -- CMD}, {@code -e}. */
-  public record Overrides(
-      Optional<String> name, Optional<List<String>> command, Map<String, String> env) {
-    public static final Overrides NONE = new Overrides(Optional.empty(), Optional.empty(), Map.of());
+  /**
+   * What the {@code run} command line changes: {@code --name}, {@code -- CMD}, {@code -e},
+   * {@code --backend}.
+   */
+  public record Overrides(Optional<String> name, Optional<List<String>> command,
+      Map<String, String> env, Optional<Backend> backend) {
+    public static final Overrides NONE = new Overrides(Optional.empty(), Optional.empty(),
+        Map.of());
+
+    public Overrides(Optional<String> name, Optional<List<String>> command,
+        Map<String, String> env) {
+      this(name, command, env, Optional.empty());
+    }
   }
 
   /** Why a spec cannot become a plan on this host; the message says what to do. */
@@ -82,7 +92,7 @@ public final class Planner {
         spec.workdir(),
         spec.user().uid(),
         spec.user().gid(),
-        root(spec.image()),
+        root(spec.image(), o.backend().orElse(spec.backend())),
         spec.mounts().stream()
             .map(m -> new SandboxPlan.Mount(m.source(), m.target(), m.writable()))
             .toList(),
@@ -157,13 +167,15 @@ public final class Planner {
     return abs;
   }
 
-  private static SandboxPlan.RootFs root(Image image) throws PlanException {
+  private static SandboxPlan.RootFs root(Image image, Backend backend) throws PlanException {
     return switch (image) {
       case Image.Host h -> new SandboxPlan.RootFs.Host(HOST_SYSTEM_DIRS.stream()
           .filter(d -> Files.exists(Path.of(d), LinkOption.NOFOLLOW_LINKS)).toList());
       case Image.Dir d -> new SandboxPlan.RootFs.Dir(d.path());
       case Image.Oci oci -> throw new PlanException("image: oci:" + oci.path()
           + " is not available yet in this build; use image: host or dir:PATH");
+      case Image.Docker dk when backend == Backend.DOCKER ->
+          new SandboxPlan.RootFs.Image(dk.name() + ":" + dk.tag());
       case Image.Docker dk -> throw new PlanException("image: docker:" + dk.name() + ":"
           + dk.tag() + " is not available yet in this build; use image: host or dir:PATH");
     };

@@ -25,6 +25,8 @@ public final class Protections {
       case SandboxPlan.RootFs.Host h -> "tmpfs root, read-only binds of " + String.join(" ", h.binds())
           + "; homes and host data hidden";
       case SandboxPlan.RootFs.Dir d -> d.path() + " bound read-only as /";
+      case SandboxPlan.RootFs.Image i -> "the engine's image " + i.reference()
+          + ", read-only (backend docker)";
     }));
     p.add(new Protection("non-root user", plan.uid() != 0,
         "uid " + plan.uid() + ", gid " + plan.gid() + " inside"));
@@ -40,8 +42,8 @@ public final class Protections {
             + limits(plan.resources()) + " not enforced"));
     p.add(new Protection("network", true, switch (plan.network().mode()) {
       case NONE -> "loopback only; no way out";
-      case PROXY -> "loopback only; the egress proxy is not available yet in this build, so every "
-          + "outbound connection is refused";
+      case PROXY -> "loopback only; the one way out is the egress proxy at 127.0.0.1:"
+          + plan.network().proxyPort() + ", which allows what the policy allows";
     }));
     return p;
   }

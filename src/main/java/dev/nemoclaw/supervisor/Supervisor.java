@@ -20,7 +20,6 @@ import dev.nemoclaw.sandbox.Outcome;
 import dev.nemoclaw.sandbox.SandboxException;
 import dev.nemoclaw.sandbox.SandboxHandle;
 import dev.nemoclaw.sandbox.SandboxPlan;
-import dev.nemoclaw.sandbox.linux.LinuxBackend;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -44,21 +43,17 @@ public final class Supervisor {
   private static final int EXIT_FAILED_TO_START = 125;
 
   /**
-   * @param network agent.yaml's network section: the policy the run's egress proxy enforces, with
-   *     the sandbox's stored revisions on top
+   * @param policy agent.yaml's live sections and the policy layers, re-read when they change
    * @param inference the routes behind inference.local
-   * @param privacy what the gateway and the proxy scan for, and what they do about it
    * @param ci never ask: unknown destinations are refused at once
    * @param tui {@code run --tui}: handed the running sandbox's control target before the agent
    *     starts; the agent then gets /dev/null as stdin and its output goes only to the target's
    *     {@code output} events, because the TUI owns the terminal
-   */
-  /**
-   * @param policy agent.yaml's live sections and the policy layers, re-read when they change
+   * @param backend what builds the sandbox (native or docker)
    */
   public record Options(Optional<Path> report, boolean interactive, PrintStream messages,
       PolicySource policy, Inference inference, boolean ci,
-      Optional<Consumer<ControlTarget>> tui) {}
+      Optional<Consumer<ControlTarget>> tui, Backend backend) {}
 
   private Supervisor() {}
 
@@ -81,8 +76,8 @@ public final class Supervisor {
 
   /** Runs the plan to its end and returns {@code run}'s exit code (CONTRACT §4). */
   public static int run(SandboxPlan plan, Options opts) throws InterruptedException {
-    LinuxBackend backend = LinuxBackend.forThisHost();
-    backend.cgroups().sweep();
+    Backend backend = opts.backend();
+    backend.sweep();
     HostDirs dirs = HostDirs.fromEnvironment();
     PrintStream out = opts.messages();
     LivePolicy policy;
@@ -180,7 +175,7 @@ public final class Supervisor {
     }
   }
 
-  private static int run(SandboxPlan plan, Options opts, LinuxBackend backend,
+  private static int run(SandboxPlan plan, Options opts, Backend backend,
       Optional<Perimeter> perimeter, Session session, PrivacyFindings findings,
       AuditTrail audit, int policyRevision) throws InterruptedException {
     LaunchOptions launch = LaunchOptions.defaults().withOutput(session::onOutput);

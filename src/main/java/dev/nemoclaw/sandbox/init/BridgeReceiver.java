@@ -85,7 +85,7 @@ public final class BridgeReceiver {
         exe.isEmpty() ? Optional.empty() : Optional.of(exe));
   }
 
-  private static int[] fds(Memory msg, Memory control) {
+  static int[] fds(Memory msg, Memory control) {
     long controlLen = msg.getLong(40);
     if (controlLen < CMSG_HEADER) {
       return new int[0];

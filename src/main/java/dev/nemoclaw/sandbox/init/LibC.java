@@ -9,7 +9,7 @@ import com.sun.jna.ptr.IntByReference;
 
 /**
  * The few glibc calls the JDK does not offer: posix_spawn with fd actions (ProcessBuilder closes
- * every fd above 2), pipes, waitpid/waitid, kill and poll. x86_64/aarch64 glibc: {@code long} is
+ * every fd above 2), pipes, unix sockets, waitpid/waitid, kill and poll. x86_64/aarch64 glibc: {@code long} is
  * {@code ssize_t}/{@code size_t}.
  */
 public interface LibC extends Library {
@@ -53,6 +53,21 @@ public interface LibC extends Library {
   long recvmsg(int fd, Pointer msghdr, int flags) throws LastErrorException;
 
   int shutdown(int fd, int how) throws LastErrorException;
+
+  int SOCK_STREAM = 1;
+  int SO_PEERCRED = 17;
+  int ETIMEDOUT = 110;
+
+  int socket(int domain, int type, int protocol) throws LastErrorException;
+
+  int bind(int fd, Pointer addr, int len) throws LastErrorException;
+
+  int listen(int fd, int backlog) throws LastErrorException;
+
+  int accept4(int fd, Pointer addr, Pointer len, int flags) throws LastErrorException;
+
+  int getsockopt(int fd, int level, int name, Pointer value, IntByReference len)
+      throws LastErrorException;
 
   int isatty(int fd);
 

@@ -88,6 +88,8 @@ public final class PlanEncoder {
           }
         }
         case RootFs.Dir d -> b.string(ROOT_DIR, absolute("root dir", d.path()));
+        case RootFs.Image i -> throw new IllegalArgumentException("image " + i.reference()
+            + " lives in the container engine: it needs backend docker");
       }
     }
     for (Mount m : p.mounts()) {

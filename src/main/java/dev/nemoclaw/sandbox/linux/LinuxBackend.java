@@ -49,6 +49,11 @@ public final class LinuxBackend implements Backend {
   }
 
   @Override
+  public void sweep() {
+    cgroups.sweep();
+  }
+
+  @Override
   public SandboxHandle start(SandboxPlan plan, Install install, LaunchOptions options)
       throws SandboxException {
     SeccompFilter filter;
