@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -137,12 +138,14 @@ class EscapeIT {
     return f;
   }
 
-  static Map<String, String> probe(Path spec, List<String> prefix, List<String> attempts)
-      throws Exception {
+  static Map<String, String> probe(Path spec, List<String> prefix, List<String> attempts,
+      String... runOptions) throws Exception {
     Map<String, String> env = Map.of("NEMOCLAW_PROBE_SECRET", SECRET,
         "NEMOCLAW_HOME", work.resolve("home-" + spec.getParent().getFileName()).toString());
     List<String> args = new ArrayList<>(List.of("run", "-e", "PROBE_SYMLINK=/sandbox/evil",
-        "-e", "PROBE_RW=/sandbox", spec.toString(), "--", "/probe/probe"));
+        "-e", "PROBE_RW=/sandbox"));
+    args.addAll(List.of(runOptions));
+    args.addAll(List.of(spec.toString(), "--", "/probe/probe"));
     for (String a : attempts) {
       args.add(switch (a) {
         case "host-loopback", "proxy-host-loopback" -> a + "=" + hostService.getLocalPort();
@@ -186,6 +189,18 @@ class EscapeIT {
     assertTrue(mib.find() && Integer.parseInt(mib.group(1)) <= 16, results.get("fill-tmp"));
   }
 
+  /** The same attempts in the same spec on backend docker: the engine's container plus our init. */
+  @Test
+  void onDockerEveryEscapeFails() throws Exception {
+    Assumptions.assumeTrue(Docker.available(), Docker::why);
+    Path f = spec("escape-docker", 1000, PROBE_DIR);
+    Map<String, String> results = probe(f, null, List.copyOf(EXPECTED.keySet()),
+        "--backend", "docker");
+    assertAllBlocked(results);
+    Matcher forks = Pattern.compile("after (\\d+) forks").matcher(results.get("fork-bomb"));
+    assertTrue(forks.find() && Integer.parseInt(forks.group(1)) < 64, results.get("fork-bomb"));
+  }
+
   @Test
   void rootlessEveryEscapeFails() throws Exception {
     Path f = spec("escape-rootless", 65534,
@@ -200,7 +215,18 @@ class EscapeIT {
 
   @Test
   void theAgentSeesWhatTheContractPromises() throws Exception {
-    Cli.Result r = Cli.run("run", "examples/hello/agent.yaml");
+    assertHelloContract(Cli.run("run", "examples/hello/agent.yaml"));
+  }
+
+  @Test
+  void onDockerTheAgentSeesExactlyWhatItSeesNatively() throws Exception {
+    Assumptions.assumeTrue(Docker.available(), Docker::why);
+    Cli.Result docker = Cli.run("run", "--backend", "docker", "examples/hello/agent.yaml");
+    assertHelloContract(docker);
+    assertEquals(Cli.run("run", "examples/hello/agent.yaml").stdout(), docker.stdout());
+  }
+
+  static void assertHelloContract(Cli.Result r) {
     assertEquals(0, r.exit(), r::toString);
     assertTrue(r.stdout().contains("uid=1000 gid=1000"), r::toString);
     assertTrue(r.stdout().matches("(?s).*CapEff:\\s+0000000000000000.*"), r::toString);

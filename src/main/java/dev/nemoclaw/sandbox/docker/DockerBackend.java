@@ -114,8 +114,7 @@ public final class DockerBackend implements Backend {
         }
       }
       String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-      runDir = runDirs(dirs).resolve(ProcessHandle.current().pid() + "-" + plan.name() + "-"
-          + suffix);
+      runDir = runDirs(dirs).resolve(ProcessHandle.current().pid() + "-" + suffix);
       Files.createDirectories(runDir.getParent());
       Files.createDirectory(runDir, PosixFilePermissions.asFileAttribute(
           PosixFilePermissions.fromString("rwx------")));

@@ -37,12 +37,18 @@ public final class InitSocket implements AutoCloseable {
 
   /** Listens at {@code path} (a fresh name in a directory only the run can reach), mode 0666. */
   public static InitSocket listen(Path path) throws IOException {
-    byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
-    if (name.length >= SOCKADDR_UN - 2) {
-      throw new IOException("socket path too long (" + name.length + " bytes): " + path);
-    }
-    int fd = LibC.C.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
+    int dir = -1;
+    int fd = -1;
     try (Memory sa = new Memory(SOCKADDR_UN)) {
+      byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+      if (name.length >= SOCKADDR_UN - 2) {
+        // a deep state directory: bind through a descriptor of the directory instead
+        dir = LibC.C.open(path.getParent().toString(),
+            LibC.O_PATH | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
+        name = ("/proc/self/fd/" + dir + "/" + path.getFileName())
+            .getBytes(StandardCharsets.UTF_8);
+      }
+      fd = LibC.C.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
       sa.clear();
       sa.setShort(0, (short) LibC.AF_UNIX);
       sa.write(2, name, 0, name.length);
@@ -55,6 +61,8 @@ public final class InitSocket implements AutoCloseable {
     } catch (LastErrorException e) {
       Fds.closeQuietly(fd);
       throw new IOException("listen on " + path + ": " + LibC.C.strerror(e.getErrorCode()), e);
+    } finally {
+      Fds.closeQuietly(dir);
     }
   }
 

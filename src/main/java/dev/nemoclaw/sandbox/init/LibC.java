@@ -58,6 +58,11 @@ public interface LibC extends Library {
   int SO_PEERCRED = 17;
   int ETIMEDOUT = 110;
 
+  int O_PATH = 0x200000;
+  int O_DIRECTORY = 0x10000;
+
+  int open(String path, int flags) throws LastErrorException;
+
   int socket(int domain, int type, int protocol) throws LastErrorException;
 
   int bind(int fd, Pointer addr, int len) throws LastErrorException;
