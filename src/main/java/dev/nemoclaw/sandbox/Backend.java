@@ -1,6 +1,7 @@
 package dev.nemoclaw.sandbox;
 
 import dev.nemoclaw.host.Install;
+import java.util.List;
 
 /** Builds sandboxes from plans. One implementation per way of isolating (native, docker). */
 public interface Backend {
@@ -17,6 +18,11 @@ public interface Backend {
    */
   SandboxHandle start(SandboxPlan plan, Install install, LaunchOptions options)
       throws SandboxException;
+
+  /** The namespaces every sandbox of this backend gets, as the run report lists them. */
+  default List<String> namespaces() {
+    return List.of("user", "pid", "mount", "net", "uts", "ipc", "cgroup");
+  }
 
   /** Removes what runs that died without cleaning up left behind (cgroups, containers). */
   default void sweep() {}

@@ -273,8 +273,7 @@ public final class Supervisor {
         new RunReport.Privacy(findings.report()),
         audit,
         new RunReport.Sandbox(backend.name(), o.landlockAbi().orElse(0),
-            o.seccompRules().orElse(0), o.limits().describe(),
-            List.of("user", "pid", "mount", "net", "uts", "ipc", "cgroup")));
+            o.seccompRules().orElse(0), o.limits().describe(), backend.namespaces()));
     try {
       AtomicFile.write(file, ReportJson.render(report));
     } catch (IOException e) {

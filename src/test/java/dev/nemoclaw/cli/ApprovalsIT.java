@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,9 +93,22 @@ class ApprovalsIT {
 
   @Test
   void approveOnceReleasesTheHeldRequestAndTheNextOneAsksAgain() throws Exception {
-    Map<String, String> env = env("h1");
-    Bg bg = run(env, "run", spec("ask-once", "echo got: $(" + curl("one.test", "/a")
+    approveOnce("h1", "ask-once");
+  }
+
+  @Test
+  void onDockerTheSameRequestIsHeldAndReleasedTheSameWay() throws Exception {
+    Assumptions.assumeTrue(Docker.available(), Docker::why);
+    approveOnce("h1d", "ask-once-docker", "--backend", "docker");
+  }
+
+  private void approveOnce(String home, String name, String... runOptions) throws Exception {
+    Map<String, String> env = env(home);
+    List<String> args = new ArrayList<>(List.of("run"));
+    args.addAll(List.of(runOptions));
+    args.add(spec(name, "echo got: $(" + curl("one.test", "/a")
         + "); echo again: $(" + curl("one.test", "/b") + ")", "30s").toString());
+    Bg bg = run(env, args.toArray(String[]::new));
     JsonNode items = pending(env, 1);
     JsonNode item = items.get(0);
     assertEquals("one.test", item.path("host").asText());
@@ -359,7 +373,17 @@ class ApprovalsIT {
   /** A resources escalation, once approved, raises the running sandbox's limits at once. */
   @Test
   void anApprovedResourcesEscalationRaisesTheLiveLimit() throws Exception {
-    Map<String, String> env = env("h8");
+    resourcesEscalation("h8");
+  }
+
+  @Test
+  void onDockerAnApprovedResourcesEscalationUpdatesTheContainer() throws Exception {
+    Assumptions.assumeTrue(Docker.available(), Docker::why);
+    resourcesEscalation("h8d", "--backend", "docker");
+  }
+
+  private void resourcesEscalation(String home, String... runOptions) throws Exception {
+    Map<String, String> env = env(home);
     String py = "cat > /tmp/f.py <<'PY'\nimport os, time\nn = 0\nfor i in range(40):\n"
         + "    try:\n        if os.fork() == 0:\n            time.sleep(3)\n            os._exit(0)\n"
         + "        n += 1\n    except OSError:\n        pass\nprint(n)\nPY\n";
@@ -377,7 +401,10 @@ class ApprovalsIT {
         resources: {pids: 24}
         network: {mode: proxy, unknown: ask, approvalTimeout: 30s}
         """.formatted(new ObjectMapper().writeValueAsString(script)));
-    Bg bg = run(env, "run", f.toString());
+    List<String> args = new ArrayList<>(List.of("run"));
+    args.addAll(List.of(runOptions));
+    args.add(f.toString());
+    Bg bg = run(env, args.toArray(String[]::new));
     JsonNode item = pending(env, 1).get(0);
     assertTrue(item.path("detail").asText().contains("pids=200"), item::toString);
     assertEquals(0, Cli.run(env, null, "approvals", "approve", item.path("id").asText()).exit());

@@ -66,6 +66,12 @@ public final class DockerBackend implements Backend {
     return "docker";
   }
 
+  /** No user namespace: the engine maps no ids (uid 0 is refused instead, see {@link #start}). */
+  @Override
+  public List<String> namespaces() {
+    return List.of("pid", "mount", "net", "uts", "ipc", "cgroup");
+  }
+
   @Override
   public SandboxHandle start(SandboxPlan plan, Install install, LaunchOptions options)
       throws SandboxException {

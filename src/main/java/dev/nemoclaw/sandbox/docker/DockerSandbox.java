@@ -148,6 +148,7 @@ final class DockerSandbox implements SandboxHandle {
         .withSecurityOpts(List.of("no-new-privileges", "seccomp=" + r.seccompJson()))
         .withNetworkMode("none")
         .withIpcMode("private")
+        .withCgroupnsMode("private")
         .withPrivileged(false)
         .withInit(false)
         .withAutoRemove(true)
