@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start-up benchmark: `nemoclaw run` of `true` (network none, and proxy: the default, with the
-# egress proxy, policy.local and inference.local), the sandbox init alone, bubblewrap and docker,
-# measured in the same run with hyperfine; prints a markdown table of medians and ratios.
+# egress proxy, policy.local and inference.local) on both backends, the sandbox init alone,
+# bubblewrap and docker, measured in the same run with hyperfine; prints a markdown table of
+# medians and ratios.
 # Usage: bench/startup.sh [RUNS]   (needs: hyperfine, bwrap; docker if an engine is running)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,7 +51,9 @@ if docker info >/dev/null 2>&1; then
     tar -C / -chf - usr/bin/true $(ldd /usr/bin/true | grep -o '/[^ ]*' | sed 's#^/##') |
       docker import -c 'CMD ["/usr/bin/true"]' - nemoclaw-bench-true >/dev/null
   fi
-  cmds+=("docker run" "docker run --rm --read-only --network none nemoclaw-bench-true /usr/bin/true")
+  cmds+=("docker run" "docker run --rm --read-only --network none nemoclaw-bench-true /usr/bin/true"
+    "nemoclaw run --backend docker" "$ROOT/nemoclaw run --backend docker $OUT/true.yaml"
+    "nemoclaw run --backend docker, network proxy" "$ROOT/nemoclaw run --backend docker $OUT/proxy.yaml")
 else
   echo "no Docker engine: the docker row is left out" >&2
 fi
