@@ -102,7 +102,8 @@ public final class DockerBackend implements Backend {
     Optional<TerminalRelay> terminal = Optional.empty();
     Path runDir = null;
     try {
-      sweep(docker, dirs);
+      // what crashed runs left is no business of this one's start: swept beside it
+      Thread.ofVirtual().name("nemoclaw-docker-sweep").start(() -> sweep(docker, dirs));
       String image;
       List<ContainerRequest.Bind> root;
       switch (plan.root()) {
@@ -199,16 +200,16 @@ public final class DockerBackend implements Backend {
     try {
       ours = docker.listContainersCmd().withShowAll(true)
           .withLabelFilter(List.of(ContainerRequest.LABEL_SUPERVISOR)).exec();
-    } catch (DockerException e) {
-      return; // the run itself will say what is wrong with the engine
+    } catch (RuntimeException e) {
+      return; // the run itself says what is wrong with the engine
     }
     for (Container c : ours) {
       Optional<Owner> owner = Owner.parse(c.getLabels().get(ContainerRequest.LABEL_SUPERVISOR));
       if (owner.isPresent() && owner.get().deadOn(me)) {
         try {
           docker.removeContainerCmd(c.getId()).withForce(true).exec();
-        } catch (DockerException e) {
-          // removed meanwhile, or the engine refuses: the next sweep tries again
+        } catch (RuntimeException e) {
+          // removed meanwhile, the engine refuses, or the run ended first: the next sweep
         }
       }
     }
