@@ -92,17 +92,24 @@ final class Unpacker {
     }
   }
 
-  /** Makes an empty directory (and its parents) unless something is there already. */
-  void ensureDir(String path) throws IOException, ImageException {
+  /**
+   * Makes an empty directory (and its parents), given as an absolute path inside the image,
+   * unless something is there already or the way there is not plain directories: then the image
+   * is left as it is, and the sandbox init says so if it needs the directory.
+   */
+  void ensureDir(String path) throws IOException {
     layer = "(mountpoints)";
-    List<String> parts = split(path, path);
-    if (!parts.isEmpty()) {
-      Path parent = parents(parts, path);
-      Path p = parent.resolve(parts.getLast());
-      if (!Trees.exists(p)) {
-        Files.createDirectory(p);
-        dirModes.put(String.join("/", parts), DEFAULT_DIR_MODE);
+    try {
+      List<String> parts = split(path.replaceFirst("^/+", ""), path);
+      if (!parts.isEmpty()) {
+        Path p = parents(parts, path).resolve(parts.getLast());
+        if (!Trees.exists(p)) {
+          Files.createDirectory(p);
+          dirModes.put(String.join("/", parts), DEFAULT_DIR_MODE);
+        }
       }
+    } catch (ImageException e) {
+      // a WorkingDir through a symlink or with '..': not ours to fix, and nothing was written
     }
   }
 
