@@ -77,7 +77,8 @@ final class RunCommand implements Callable<Integer> {
         "native (default: the spec's backend) or docker (the same sandbox as a container of the"
             + " Docker engine at DOCKER_HOST or /var/run/docker.sock)", "--backend");
     option(spec, new Binding<Boolean>(() -> c.pull, v -> c.pull = v), Boolean.TYPE, null,
-        "pull `image: docker:NAME` when the engine does not have it (never done without this)",
+        "pull `image: docker:NAME` into the engine when it does not have it (never done without"
+            + " this; both backends)",
         "--pull");
     option(spec, new Binding<String>(() -> c.name, v -> c.name = v), String.class, "N",
         "the sandbox's name (default: the spec's)", "--name");
@@ -124,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       spec = SpecLoader.load(file, System.getenv());
       plan = Planner.plan(spec, new Planner.Overrides(Optional.ofNullable(name),
-          Optional.ofNullable(command), env == null ? Map.of() : env, chosen),
+          Optional.ofNullable(command), env == null ? Map.of() : env, chosen, pull),
           System.getenv());
     } catch (SpecException e) {
       e.errors().forEach(err -> System.err.println(err.render()));
@@ -150,7 +151,7 @@ final class RunCommand implements Callable<Integer> {
     }
     dev.nemoclaw.sandbox.Backend builder = switch (chosen.orElse(spec.backend())) {
       case NATIVE -> LinuxBackend.forThisHost();
-      case DOCKER -> DockerBackend.forThisHost(pull);
+      case DOCKER -> DockerBackend.forThisHost();
     };
     if (detach) {
       System.err.println("nemoclaw run: --detach is not available yet in this build");

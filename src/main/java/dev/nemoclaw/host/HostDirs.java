@@ -16,6 +16,11 @@ public record HostDirs(Path config, Path state, Path runtime) {
     return from(System.getenv(), System.getProperty("user.home"), isRoot());
   }
 
+  /** The directories for {@code env} (its {@code NEMOCLAW_HOME} and XDG variables). */
+  public static HostDirs fromEnvironment(Map<String, String> env) {
+    return from(env, System.getProperty("user.home"), isRoot());
+  }
+
   static HostDirs from(Map<String, String> env, String home, boolean root) {
     String nh = env.get("NEMOCLAW_HOME");
     if (nh != null && !nh.isBlank()) {

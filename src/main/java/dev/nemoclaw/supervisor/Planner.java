@@ -1,9 +1,12 @@
 package dev.nemoclaw.supervisor;
 
 import dev.nemoclaw.host.HostDirs;
+import dev.nemoclaw.image.ImageConfig;
+import dev.nemoclaw.image.Progress;
 import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.spec.AgentSpec;
 import dev.nemoclaw.spec.Backend;
+import dev.nemoclaw.spec.Defaults;
 import dev.nemoclaw.spec.Image;
 import dev.nemoclaw.spec.LandlockMode;
 import dev.nemoclaw.spec.NetworkMode;
@@ -49,16 +52,16 @@ public final class Planner {
 
   /**
    * What the {@code run} command line changes: {@code --name}, {@code -- CMD}, {@code -e},
-   * {@code --backend}.
+   * {@code --backend}, {@code --pull}.
    */
   public record Overrides(Optional<String> name, Optional<List<String>> command,
-      Map<String, String> env, Optional<Backend> backend) {
+      Map<String, String> env, Optional<Backend> backend, boolean pull) {
     public static final Overrides NONE = new Overrides(Optional.empty(), Optional.empty(),
         Map.of());
 
     public Overrides(Optional<String> name, Optional<List<String>> command,
         Map<String, String> env) {
-      this(name, command, env, Optional.empty());
+      this(name, command, env, Optional.empty(), false);
     }
   }
 
@@ -81,18 +84,26 @@ public final class Planner {
           + "[a-z0-9][a-z0-9-]{0,62}");
     }
     refuseExposure(spec, HostDirs.guarded(hostEnv));
+    ImageRoots.Resolved image = ImageRoots.resolve(spec.image(),
+        o.backend().orElse(spec.backend()), o.pull(), hostEnv, Progress.toStderr());
+    ImageConfig ic = image.config();
     List<String> command = o.command().filter(c -> !c.isEmpty()).or(spec::command)
+        .or(ic::command)
         .orElseThrow(() -> new PlanException(spec.file() + ": no command: give `command:` in the "
-            + "spec or one after `--`"));
+            + "spec or one after `--`" + (spec.image().definesCommand()
+            ? " (the image defines neither Entrypoint nor Cmd)" : "")));
+    // an image's WorkingDir applies unless the spec chose one (docker run -w wins the same way)
+    String workdir = spec.workdir().equals(Defaults.WORKDIR) && ic.workingDir().startsWith("/")
+        ? ic.workingDir() : spec.workdir();
     return new SandboxPlan(
         name,
         name,
         command,
-        environment(spec, name, o.env(), hostEnv),
-        spec.workdir(),
+        environment(spec, name, o.env(), hostEnv, ic.envMap(), workdir),
+        workdir,
         spec.user().uid(),
         spec.user().gid(),
-        root(spec.image(), o.backend().orElse(spec.backend())),
+        image.root(),
         spec.mounts().stream()
             .map(m -> new SandboxPlan.Mount(m.source(), m.target(), m.writable()))
             .toList(),
@@ -167,20 +178,6 @@ public final class Planner {
     return abs;
   }
 
-  private static SandboxPlan.RootFs root(Image image, Backend backend) throws PlanException {
-    return switch (image) {
-      case Image.Host h -> new SandboxPlan.RootFs.Host(HOST_SYSTEM_DIRS.stream()
-          .filter(d -> Files.exists(Path.of(d), LinkOption.NOFOLLOW_LINKS)).toList());
-      case Image.Dir d -> new SandboxPlan.RootFs.Dir(d.path());
-      case Image.Oci oci -> throw new PlanException("image: oci:" + oci.path()
-          + " is not available yet in this build; use image: host or dir:PATH");
-      case Image.Docker dk when backend == Backend.DOCKER ->
-          new SandboxPlan.RootFs.Image(dk.name() + ":" + dk.tag());
-      case Image.Docker dk -> throw new PlanException("image: docker:" + dk.name() + ":"
-          + dk.tag() + " is not available yet in this build; use image: host or dir:PATH");
-    };
-  }
-
   private static SandboxPlan.LandlockMode landlock(LandlockMode m) {
     return switch (m) {
       case REQUIRED -> SandboxPlan.LandlockMode.REQUIRED;
@@ -196,11 +193,19 @@ public final class Planner {
    */
   static Map<String, String> environment(AgentSpec spec, String name, Map<String, String> extra,
       Map<String, String> hostEnv) throws PlanException {
+    return environment(spec, name, extra, hostEnv, Map.of(), spec.workdir());
+  }
+
+  /** As above, with an image's {@code Env} between the base and the spec's (the spec wins). */
+  static Map<String, String> environment(AgentSpec spec, String name, Map<String, String> extra,
+      Map<String, String> hostEnv, Map<String, String> imageEnv, String workdir)
+      throws PlanException {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", PATH);
-    env.put("HOME", spec.workdir());
+    env.put("HOME", workdir);
     env.put("LANG", "C.UTF-8");
     Optional.ofNullable(hostEnv.get("TERM")).ifPresent(t -> env.put("TERM", t));
+    env.putAll(imageEnv);
     env.putAll(spec.env());
     Map<String, String> sandbox = sandboxVariables(spec, name);
     for (Map.Entry<String, String> e : extra.entrySet()) {

@@ -1,7 +1,6 @@
 package dev.nemoclaw.sandbox.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.PullImageResultCallback;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
@@ -41,24 +40,18 @@ public final class DockerBackend implements Backend {
   private final Map<String, String> env;
   private final HostDirs dirs;
   private final SeccompCache seccomp;
-  private final boolean pull;
 
-  public DockerBackend(Map<String, String> env, HostDirs dirs, SeccompCache seccomp,
-      boolean pull) {
+  public DockerBackend(Map<String, String> env, HostDirs dirs, SeccompCache seccomp) {
     this.env = env;
     this.dirs = dirs;
     this.seccomp = seccomp;
-    this.pull = pull;
   }
 
-  /**
-   * For this machine; {@code pull}: an image missing from the engine is pulled (never without
-   * it).
-   */
-  public static DockerBackend forThisHost(boolean pull) {
+  /** For this machine, with the engine at DOCKER_HOST or the default socket. */
+  public static DockerBackend forThisHost() {
     HostDirs dirs = HostDirs.fromEnvironment();
     return new DockerBackend(System.getenv(), dirs, new SeccompCache(
-        dirs.state().resolve("seccomp"), SeccompProfile.Host.current()), pull);
+        dirs.state().resolve("seccomp"), SeccompProfile.Host.current()));
   }
 
   @Override
@@ -116,7 +109,7 @@ public final class DockerBackend implements Backend {
           root = ContainerRequest.dirBinds(d.path());
         }
         case SandboxPlan.RootFs.Image i -> {
-          image = localImage(docker, i.reference());
+          image = i.reference(); // planning found it in the engine (or pulled it: --pull)
           root = List.of();
         }
       }
@@ -168,27 +161,6 @@ public final class DockerBackend implements Backend {
     return ContainerRequest.EMPTY_IMAGE;
   }
 
-  /** The engine's image {@code ref}; pulled only when asked to ({@code --pull}). */
-  private String localImage(DockerClient docker, String ref) throws SandboxException {
-    try {
-      docker.inspectImageCmd(ref).exec();
-      return ref;
-    } catch (NotFoundException e) {
-      if (!pull) {
-        throw new SandboxException("image", ref + " is not in the local Docker engine; "
-            + "`docker pull " + ref + "` first, or run with --pull");
-      }
-    }
-    try {
-      docker.pullImageCmd(ref).exec(new PullImageResultCallback()).awaitCompletion();
-      return ref;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SandboxException("image", "interrupted while pulling " + ref);
-    } catch (DockerException e) {
-      throw new SandboxException("image", "pull " + ref + ": " + e.getMessage(), e);
-    }
-  }
 
   /**
    * Removes containers whose supervisor is gone (killed, crashed, the machine rebooted) and their
