@@ -52,6 +52,9 @@ public final class ImageCache {
   private static final Pattern HEX_PREFIX = Pattern.compile("[0-9a-f]{1,64}");
   /** Mountpoints the sandbox init needs and may not create in a read-only image root. */
   private static final List<String> MOUNTPOINTS = List.of("proc", "dev", "tmp", "sandbox");
+  /** Files a container engine mounts over (backend docker), as Docker itself adds them. */
+  private static final List<String> ENGINE_FILES =
+      List.of("etc/hostname", "etc/hosts", "etc/resolv.conf");
 
   private final Path dir;
 
@@ -229,6 +232,9 @@ public final class ImageCache {
       ImageConfig run = ImageConfig.fromOci(config.path("config"));
       for (String mp : MOUNTPOINTS) {
         u.ensureDir(mp);
+      }
+      for (String f : ENGINE_FILES) {
+        u.ensureFile(f);
       }
       if (run.workingDir().startsWith("/")) {
         u.ensureDir(run.workingDir());

@@ -113,6 +113,27 @@ final class Unpacker {
     }
   }
 
+  /**
+   * Makes an empty regular file (and its parents) unless something is there already, under the
+   * same rules as {@link #ensureDir}: a file a container engine mounts over must exist in a
+   * read-only root.
+   */
+  void ensureFile(String path) throws IOException {
+    layer = "(mountpoints)";
+    try {
+      List<String> parts = split(path.replaceFirst("^/+", ""), path);
+      if (!parts.isEmpty()) {
+        Path p = parents(parts, path).resolve(parts.getLast());
+        if (!Trees.exists(p)) {
+          Files.createFile(p);
+          Files.setPosixFilePermissions(p, perms(0644));
+        }
+      }
+    } catch (ImageException e) {
+      // /etc a symlink out of the way: not ours to fix, and nothing was written
+    }
+  }
+
   private void entry(TarArchiveEntry e, TarArchiveInputStream in)
       throws ImageException, IOException {
     String name = e.getName();

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DockerIT {
   /** A tiny image with a shell and a marker file, made locally (no registry is reachable). */
   static final String IMAGE = "nemoclaw-test-dash:1";
+  /** The same with a CMD. */
+  static final String IMAGE_CMD = "nemoclaw-test-dash:cmd";
 
   @TempDir static Path work;
 
@@ -39,7 +41,10 @@ class DockerIT {
     Process tar = new ProcessBuilder("sh", "-c", "tar -C / -chf " + work.resolve("img.tar")
         + " usr/bin/dash lib/x86_64-linux-gnu/libc.so.6 lib64/ld-linux-x86-64.so.2 && tar -C "
         + work.resolve("rootfs") + " -rf " + work.resolve("img.tar") + " etc && docker import "
-        + work.resolve("img.tar") + " " + IMAGE).redirectErrorStream(true).start();
+        + work.resolve("img.tar") + " " + IMAGE + " && docker import -c 'CMD [\"/usr/bin/dash\","
+        + " \"-c\", \"echo the image command\"]' " + work.resolve("img.tar") + " " + IMAGE_CMD
+        + " && docker save -o " + work.resolve("saved.tar") + " " + IMAGE)
+        .redirectErrorStream(true).start();
     String out = new String(tar.getInputStream().readAllBytes());
     assertTrue(tar.waitFor(60, TimeUnit.SECONDS) && tar.exitValue() == 0, out);
   }
@@ -98,11 +103,25 @@ class DockerIT {
     Cli.Result r = Cli.run(home("i"), null, "run", "--backend", "docker", f.toString());
     assertEquals(0, r.exit(), r::toString);
     assertEquals("from the image\nno-host-files\n", r.stdout());
+    Path own = spec("img-cmd", "image: docker:" + IMAGE_CMD + "\nnetwork: {mode: none}\n");
+    Cli.Result cmd = Cli.run(home("i"), null, "run", "--backend", "docker", own.toString());
+    assertEquals("the image command\n", cmd.stdout(), cmd::toString);
     Path absent = spec("absent", "image: docker:nemoclaw-test-absent:9\ncommand: [x]\n");
     Cli.Result no = Cli.run(home("i"), null, "run", "--backend", "docker", absent.toString());
     assertEquals(125, no.exit(), no::toString);
     assertTrue(no.stderr().contains("docker pull nemoclaw-test-absent:9"), no::toString);
     assertTrue(no.stderr().contains("--pull"), no::toString);
+  }
+
+  /** An OCI/docker-archive tar, unpacked into the cache, is the root on this backend too. */
+  @Test
+  void anOciArchiveFromTheCacheIsTheRootToo() throws Exception {
+    Path f = spec("oci-docker", "image: oci:" + work.resolve("saved.tar")
+        + "\ncommand: [/usr/bin/dash, -c, 'read l < /etc/image-marker; echo $l']\n"
+        + "network: {mode: none}\n");
+    Cli.Result r = Cli.run(home("a"), null, "run", "--backend", "docker", f.toString());
+    assertEquals(0, r.exit(), r::toString);
+    assertEquals("from the image\n", r.stdout(), r::toString);
   }
 
   @Test
@@ -123,6 +142,9 @@ class DockerIT {
       }
       assertTrue(mine != null, "never in ps");
       assertEquals("docker", mine.path("backend").asText(), mine::toString);
+      for (int i = 0; i < 100 && containers("ps-docker").isEmpty(); i++) {
+        Thread.sleep(100); // ps lists the run as soon as it registers, before the container
+      }
       assertFalse(containers("ps-docker").isEmpty(), "no container labelled ps-docker");
       assertEquals(0, Cli.run(env, null, "stop", "ps-docker").exit());
       bg.p().waitFor(30, TimeUnit.SECONDS);

@@ -50,8 +50,12 @@ public record ContainerRequest(
 
   public record Bind(Path source, String target, boolean writable) {}
 
-  /** What the engine mounts itself in every container. */
-  private static final java.util.Set<String> ENGINE_OWNED = java.util.Set.of("proc", "dev", "sys");
+  /**
+   * What the engine mounts itself in every container, and /run, where our init and socket are
+   * bound (an image's /run holds only what a booted system leaves there).
+   */
+  private static final java.util.Set<String> ENGINE_OWNED =
+      java.util.Set.of("proc", "dev", "sys", "run");
 
   public ContainerRequest {
     entrypoint = List.copyOf(entrypoint);
@@ -67,7 +71,12 @@ public record ContainerRequest(
   public static ContainerRequest of(SandboxPlan plan, String containerName, String image,
       List<Bind> root, Path init, Path socketDir, String seccompJson, Map<String, String> labels,
       boolean tty, boolean stdin) {
-    List<Bind> binds = new ArrayList<>(root);
+    // a root entry that a tmpfs or a mount of the plan covers is theirs (an image's empty /tmp)
+    java.util.Set<String> covered = new java.util.HashSet<>();
+    plan.tmpfs().forEach(t -> covered.add(t.target()));
+    plan.mounts().forEach(m -> covered.add(m.target()));
+    List<Bind> binds = new ArrayList<>(root.stream()
+        .filter(b -> !covered.contains(b.target())).toList());
     binds.add(new Bind(init, INIT_PATH, false));
     binds.add(new Bind(socketDir, SOCKET_DIR, false));
     for (SandboxPlan.Mount m : plan.mounts()) {

@@ -137,9 +137,15 @@ public final class DockerBackend implements Backend {
         DockerSandbox.deleteTree(runDir);
       }
       closeQuietly(docker);
-      throw new SandboxException("docker", e.getMessage(), e);
+      throw new SandboxException("docker", DockerSandbox.message(e), e);
     } catch (SandboxException e) {
       closeQuietly(docker); // launch() cleaned up the rest
+      if (plan.root() instanceof SandboxPlan.RootFs.Dir d
+          && e.getMessage().contains("read-only file system")) {
+        throw new SandboxException("docker", e.getMessage() + "; the engine mounts over "
+            + "/etc/hostname, /etc/hosts and /etc/resolv.conf: create them (empty) in " + d.path(),
+            e);
+      }
       throw e;
     }
   }

@@ -397,13 +397,20 @@ final class DockerSandbox implements SandboxHandle {
     }
   }
 
-  private static String message(Exception e) {
+  static String message(Exception e) {
     String m = e.getMessage() == null ? e.toString() : e.getMessage();
     // the engine's JSON error body: keep its message
-    int i = m.indexOf("\"message\":\"");
-    if (i >= 0) {
-      int j = m.indexOf('"', i + 11);
-      return m.substring(i + 11, j < 0 ? m.length() : j);
+    int brace = m.indexOf('{');
+    if (brace >= 0) {
+      try {
+        String inner = new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(m.substring(brace)).path("message").asText("");
+        if (!inner.isEmpty()) {
+          return inner;
+        }
+      } catch (IOException notJson) {
+        // not the engine's body: the whole text says it
+      }
     }
     return m.strip();
   }
