@@ -284,6 +284,11 @@ if [ "$(id -u)" = 0 ]; then
 	run cgroup "${S[@]}" --cgroup-procs $CG/cgroup.procs -- sh -c 'grep pids /proc/self/cgroup'
 	expect_rc 0; expect_out ':pids:/$'
 	rmdir $CG 2>/dev/null
+	# container mode (backend docker's entrypoint), with unshare + setpriv as the engine
+	while read -r line; do
+		case $line in ok*) pass=$((pass+1));; *) fail=$((fail+1));; esac
+		echo "$line"
+	done < <("$PY" "$HERE/container.py" "$INIT" "$PROFILE" 2>&1)
 fi
 
 echo "# $MODE: $pass passed, $fail failed"
