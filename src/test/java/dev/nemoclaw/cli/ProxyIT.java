@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -212,6 +213,12 @@ class ProxyIT {
     return Cli.run(env(), null, args.toArray(String[]::new));
   }
 
+  static String[] concat(String[] a, String... b) {
+    List<String> all = new ArrayList<>(List.of(a));
+    all.addAll(List.of(b));
+    return all.toArray(String[]::new);
+  }
+
   Map<String, String> env() {
     return Map.of("NEMOCLAW_HOME", work.resolve("home").toString(),
         "JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts);
@@ -230,6 +237,19 @@ class ProxyIT {
 
   @Test
   void allowedPassesDeniedAndUnknownGet403WithJson() throws Exception {
+    allowedAndDenied();
+  }
+
+  /** The same proxy, policy and peer identity when the sandbox is a Docker container. */
+  @Test
+  void onDockerTheSamePolicyHoldsWithTheSameIdentity() throws Exception {
+    Assumptions.assumeTrue(Docker.available(), Docker::why);
+    allowedAndDenied("--backend", "docker");
+    layer7AndBinaries("--backend", "docker");
+    ssrf("--backend", "docker");
+  }
+
+  private void allowedAndDenied(String... backend) throws Exception {
     Path f = spec("px-basic", POLICY);
     Cli.Result r = sandbox(f, """
         echo "page: $(curl -s http://origin.test:HTTP/hello)"
@@ -239,7 +259,7 @@ class ProxyIT {
         echo "denywins: $(curl -s http://origin.test:HTTP/secret/key)"
         echo "tls: $(curl -sk https://origin.test:HTTPS/hello)"
         """.replace("HTTPS", "" + httpsPort).replace("HTTP", "" + httpPort),
-        "--report", work.resolve("px-basic.json").toString());
+        concat(backend, "--report", work.resolve("px-basic.json").toString()));
     assertEquals(0, r.exit(), r::toString);
     assertEquals("hello from origin GET /hello", line(r, "page"));
     assertEquals("hello from origin GET /hello", line(r, "tls"));
@@ -261,6 +281,10 @@ class ProxyIT {
 
   @Test
   void methodsPathsWildcardsAndBinaries() throws Exception {
+    layer7AndBinaries();
+  }
+
+  private void layer7AndBinaries(String... backend) throws Exception {
     Path f = spec("px-l7", POLICY);
     Cli.Result r = sandbox(f, """
         echo "get: $(curl -s http://api.origin.test:HTTP/repos/a)"
@@ -271,7 +295,7 @@ class ProxyIT {
         echo "tunnel: $(curl -sk https://api.origin.test:HTTPS/repos/a 2>&1; echo " exit=$?")"
         echo "curl-binary: $(curl -s http://other.test:HTTP/x | head -c 40)"
         echo "wget-binary: $(wget -qO- http://other.test:HTTP/x)"
-        """.replace("HTTPS", "" + httpsPort).replace("HTTP", "" + httpPort));
+        """.replace("HTTPS", "" + httpsPort).replace("HTTP", "" + httpPort), backend);
     assertEquals(0, r.exit(), r::toString);
     assertEquals("hello from origin GET /repos/a", line(r, "get"));
     for (String denied : List.of("post", "path", "traversal", "confusion", "curl-binary")) {
@@ -283,6 +307,10 @@ class ProxyIT {
 
   @Test
   void ssrfSpellingsAndTheProxyItselfAreRefused() throws Exception {
+    ssrf();
+  }
+
+  private void ssrf(String... backend) throws Exception {
     Path f = spec("px-ssrf", POLICY);
     StringBuilder s = new StringBuilder("echo \"loop: $(curl -s http://loop.test:HTTP/)\"\n");
     List<String> spellings = List.of("0x7f000001", "2130706433", "0177.0.0.1", "127.1",
@@ -296,7 +324,7 @@ class ProxyIT {
     }
     s.append("echo \"self-connect: $(curl -s --noproxy '' -x http://127.0.0.1:3128"
         + " -p https://127.0.0.1:3128/ 2>&1; echo \" exit=$?\")\"\n");
-    Cli.Result r = sandbox(f, s.toString().replace("HTTP", "" + httpPort));
+    Cli.Result r = sandbox(f, s.toString().replace("HTTP", "" + httpPort), backend);
     assertEquals(0, r.exit(), r::toString);
     assertTrue(line(r, "loop").contains("loopback"), r::toString);
     for (int i = 0; i < spellings.size(); i++) {
