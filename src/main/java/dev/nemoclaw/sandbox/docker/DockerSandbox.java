@@ -82,6 +82,8 @@ final class DockerSandbox implements SandboxHandle {
   private volatile long pid = -1;
   private volatile boolean ended;
   private volatile Optional<Duration> timedOut = Optional.empty();
+  /** The engine's word on how the init ended; SIGKILL until it says (it is removed by then). */
+  private volatile WaitStatus exitStatus = new WaitStatus.Killed(9);
 
   DockerSandbox(DockerClient docker, ContainerRequest request, byte[] plan, Path runDir,
       Limits limits, Optional<Duration> timeout, LaunchOptions options,
@@ -278,8 +280,6 @@ final class DockerSandbox implements SandboxHandle {
       started.complete(false);
     }
   }
-
-  private volatile WaitStatus exitStatus = new WaitStatus.Killed(9);
 
   private void awaitExit() {
     try {
