@@ -17,16 +17,13 @@ import com.github.dockerjava.api.model.Volume;
 import dev.nemoclaw.sandbox.LaunchOptions;
 import dev.nemoclaw.sandbox.Limits;
 import dev.nemoclaw.sandbox.OutputChunk;
-import dev.nemoclaw.sandbox.Outcome;
 import dev.nemoclaw.sandbox.ResourceUsage;
 import dev.nemoclaw.sandbox.SandboxException;
-import dev.nemoclaw.sandbox.SandboxHandle;
 import dev.nemoclaw.sandbox.SandboxPlan;
-import dev.nemoclaw.sandbox.StatusEvent;
 import dev.nemoclaw.sandbox.init.BridgeReceiver;
 import dev.nemoclaw.sandbox.init.Fds;
+import dev.nemoclaw.sandbox.init.InitRun;
 import dev.nemoclaw.sandbox.init.InitSocket;
-import dev.nemoclaw.sandbox.init.OutcomeRules;
 import dev.nemoclaw.sandbox.init.WaitStatus;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -41,10 +38,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +53,7 @@ import java.util.stream.Stream;
  * our init its plan over the init socket, then follows it (status lines, the bridge, stats, OOM
  * events) until it ends, and removes it and the run directory on every path.
  */
-final class DockerSandbox implements SandboxHandle {
+final class DockerSandbox extends InitRun {
   private static final Duration CONNECT_WITHIN = Duration.ofSeconds(30);
   private static final int STATUS_POLL_MS = 100;
 
@@ -66,13 +61,9 @@ final class DockerSandbox implements SandboxHandle {
   private final ContainerRequest request;
   private final byte[] plan;
   private final Path runDir;
-  private final Limits limits;
   private final Optional<Duration> timeout;
   private final LaunchOptions options;
   private final Optional<TerminalRelay> terminal;
-  private final List<StatusEvent> events = new CopyOnWriteArrayList<>();
-  private final CompletableFuture<Boolean> started = new CompletableFuture<>();
-  private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
   private final CompletableFuture<Void> outputDone = new CompletableFuture<>();
   private final AtomicLong peakMemory = new AtomicLong(-1);
   private final AtomicLong peakPids = new AtomicLong(-1);
@@ -81,18 +72,17 @@ final class DockerSandbox implements SandboxHandle {
   private volatile String id;
   private volatile long pid = -1;
   private volatile boolean ended;
-  private volatile Optional<Duration> timedOut = Optional.empty();
   /** The engine's word on how the init ended; SIGKILL until it says (it is removed by then). */
   private volatile WaitStatus exitStatus = new WaitStatus.Killed(9);
 
   DockerSandbox(DockerClient docker, ContainerRequest request, byte[] plan, Path runDir,
       Limits limits, Optional<Duration> timeout, LaunchOptions options,
       Optional<TerminalRelay> terminal) {
+    super(request.labels().get(ContainerRequest.LABEL_SANDBOX), limits, options.listener());
     this.docker = docker;
     this.request = request;
     this.plan = plan;
     this.runDir = runDir;
-    this.limits = limits;
     this.timeout = timeout;
     this.options = options;
     this.terminal = terminal;
@@ -247,7 +237,8 @@ final class DockerSandbox implements SandboxHandle {
   /** The run thread: status lines, the bridge, stats and the timeout until the init ends. */
   private void follow(int conn, Instant t0) {
     Thread stats = Thread.ofVirtual().start(this::sampleStats);
-    Thread timer = Thread.ofVirtual().start(this::watchTimeout);
+    Thread timer = Thread.ofVirtual()
+        .start(() -> watchTimeout(timeout, options.timeoutGrace()));
     Thread waiter = Thread.ofVirtual().start(this::awaitExit);
     List<Thread> bridges = new CopyOnWriteArrayList<>();
     try {
@@ -257,7 +248,7 @@ final class DockerSandbox implements SandboxHandle {
             .start(() -> BridgeReceiver.receive(fd, options.bridge()))), () -> ended,
             STATUS_POLL_MS);
       } catch (IOException e) {
-        events.add(new StatusEvent.Unknown("init socket: " + e.getMessage()));
+        note("init socket: " + e.getMessage());
       }
       waiter.join();
       for (Thread b : bridges) {
@@ -272,12 +263,8 @@ final class DockerSandbox implements SandboxHandle {
       stats.interrupt();
       terminal.ifPresent(TerminalRelay::close);
       ResourceUsage usage = usage();
-      Outcome.Reason reason = OutcomeRules.decide(List.copyOf(events), exitStatus, timedOut,
-          usage, request.memoryBytes());
       remove();
-      outcome.complete(new Outcome(reason, lastInt(StatusEvent.Landlock.class),
-          lastInt(StatusEvent.Seccomp.class), usage, limits, Duration.between(t0, Instant.now())));
-      started.complete(false);
+      finish(exitStatus, usage, request.memoryBytes(), t0);
     }
   }
 
@@ -295,19 +282,10 @@ final class DockerSandbox implements SandboxHandle {
     }
   }
 
-  private void onLine(String line) {
-    StatusEvent e = StatusEvent.parse(line);
-    if (e instanceof StatusEvent.Unknown u && u.line().startsWith("bridge ")) {
-      return; // the bridge's socket came with it; nothing to report
-    }
-    events.add(e);
-    if (e instanceof StatusEvent.Started) {
-      started.complete(true);
-    }
-    try {
-      options.listener().accept(e);
-    } catch (RuntimeException ex) {
-      // a listener's bug must not stop the run's bookkeeping
+  @Override
+  protected void onLine(String line) {
+    if (!line.startsWith("bridge ")) { // the bridge's socket came with it; nothing to report
+      super.onLine(line);
     }
   }
 
@@ -342,19 +320,6 @@ final class DockerSandbox implements SandboxHandle {
 
   private static long orZero(Long v) {
     return v == null ? 0 : v;
-  }
-
-  private void watchTimeout() {
-    if (timeout.isEmpty()) {
-      return;
-    }
-    try {
-      Thread.sleep(timeout.get());
-      timedOut = timeout;
-      stop(options.timeoutGrace());
-    } catch (InterruptedException e) {
-      // the run ended first
-    }
   }
 
   private boolean running() {
@@ -415,20 +380,6 @@ final class DockerSandbox implements SandboxHandle {
     return m.strip();
   }
 
-  private OptionalInt lastInt(Class<? extends StatusEvent> kind) {
-    OptionalInt v = OptionalInt.empty();
-    for (StatusEvent e : events) {
-      if (kind.isInstance(e)) {
-        v = OptionalInt.of(switch (e) {
-          case StatusEvent.Landlock l -> l.abi();
-          case StatusEvent.Seccomp s -> s.rules();
-          default -> 0;
-        });
-      }
-    }
-    return v;
-  }
-
   @Override
   public void setLimits(SandboxPlan.Resources r) throws IOException {
     try {
@@ -445,15 +396,14 @@ final class DockerSandbox implements SandboxHandle {
 
   @Override
   public ResourceUsage usage() {
-    if (outcome.isDone()) {
-      return outcome.join().resources();
-    }
-    long mem = peakMemory.get();
-    long pids = peakPids.get();
-    long cpu = cpuNanos.get();
-    return new ResourceUsage(mem < 0 ? OptionalLong.empty() : OptionalLong.of(mem),
-        cpu < 0 ? OptionalDouble.empty() : OptionalDouble.of(cpu / 1e9),
-        pids < 0 ? OptionalLong.empty() : OptionalLong.of(pids), oomKills.get());
+    return usageOr(() -> {
+      long mem = peakMemory.get();
+      long pids = peakPids.get();
+      long cpu = cpuNanos.get();
+      return new ResourceUsage(mem < 0 ? OptionalLong.empty() : OptionalLong.of(mem),
+          cpu < 0 ? OptionalDouble.empty() : OptionalDouble.of(cpu / 1e9),
+          pids < 0 ? OptionalLong.empty() : OptionalLong.of(pids), oomKills.get());
+    });
   }
 
   /** Sends {@code sig} to the container's init (which forwards it to the agent). */
@@ -471,61 +421,8 @@ final class DockerSandbox implements SandboxHandle {
   }
 
   @Override
-  public String name() {
-    return request.labels().get(ContainerRequest.LABEL_SANDBOX);
-  }
-
-  @Override
   public long pid() {
     return pid;
   }
 
-  @Override
-  public Limits limits() {
-    return limits;
-  }
-
-  @Override
-  public List<StatusEvent> events() {
-    return List.copyOf(events);
-  }
-
-  @Override
-  public CompletionStage<Boolean> started() {
-    return started.copy();
-  }
-
-  @Override
-  public CompletionStage<Outcome> outcome() {
-    return outcome.copy();
-  }
-
-  @Override
-  public Outcome waitFor() throws InterruptedException {
-    try {
-      return outcome.get();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
-    }
-  }
-
-  @Override
-  public Optional<Outcome> waitFor(Duration max) throws InterruptedException {
-    try {
-      return Optional.of(outcome.get(max.toNanos(), TimeUnit.NANOSECONDS));
-    } catch (TimeoutException e) {
-      return Optional.empty();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
-    }
-  }
-
-  @Override
-  public Outcome stop(Duration grace) throws InterruptedException {
-    signal(15);
-    if (waitFor(grace).isEmpty()) {
-      signal(9);
-    }
-    return waitFor();
-  }
 }

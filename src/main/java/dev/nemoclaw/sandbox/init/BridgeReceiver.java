@@ -31,17 +31,9 @@ public final class BridgeReceiver {
         Memory data = new Memory(MESSAGE);
         Memory control = new Memory(CONTROL)) {
       while (true) {
-        msg.clear();
-        control.clear();
-        iov.setPointer(0, data);
-        iov.setLong(8, MESSAGE);
-        msg.setPointer(16, iov);
-        msg.setLong(24, 1);
-        msg.setPointer(32, control);
-        msg.setLong(40, CONTROL);
         long n;
         try {
-          n = LibC.C.recvmsg(fd, msg, LibC.MSG_CMSG_CLOEXEC);
+          n = recv(fd, msg, iov, data, control);
         } catch (LastErrorException e) {
           if (e.getErrorCode() == LibC.EINTR) {
             continue;
@@ -70,6 +62,20 @@ public final class BridgeReceiver {
         }
       }
     }
+  }
+
+  /** One recvmsg(2) into {@code data}, attached descriptors into {@code control}. */
+  static long recv(int fd, Memory msg, Memory iov, Memory data, Memory control)
+      throws LastErrorException {
+    msg.clear();
+    control.clear();
+    iov.setPointer(0, data);
+    iov.setLong(8, data.size());
+    msg.setPointer(16, iov);
+    msg.setLong(24, 1);
+    msg.setPointer(32, control);
+    msg.setLong(40, control.size());
+    return LibC.C.recvmsg(fd, msg, LibC.MSG_CMSG_CLOEXEC);
   }
 
   public static BridgedConnection decode(byte[] m, int socket) {

@@ -29,12 +29,25 @@ public final class Fds {
     }
   }
 
+  /** How bytes come off a descriptor: read(2), or recvmsg(2) keeping what is attached. */
+  @FunctionalInterface
+  public interface Source {
+    /** Up to {@code buf.length} bytes into {@code buf}; 0 at EOF. */
+    long read(int fd, byte[] buf) throws LastErrorException;
+  }
+
   /**
    * Reads {@code \n}-terminated UTF-8 lines until EOF or until {@code stop} says so (checked every
    * {@code pollMs}, so a stray writer holding the pipe open cannot keep us here forever).
    */
   public static void readLines(int fd, Consumer<String> onLine, BooleanSupplier stop, int pollMs)
       throws IOException {
+    readLines(fd, (f, buf) -> LibC.C.read(f, buf, buf.length), onLine, stop, pollMs);
+  }
+
+  /** {@link #readLines(int, Consumer, BooleanSupplier, int)} with bytes from {@code source}. */
+  public static void readLines(int fd, Source source, Consumer<String> onLine,
+      BooleanSupplier stop, int pollMs) throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream(128);
     byte[] buf = new byte[4096];
     try (Memory pfd = new Memory(8)) {
@@ -59,7 +72,7 @@ public final class Fds {
         }
         long n;
         try {
-          n = LibC.C.read(fd, buf, buf.length);
+          n = source.read(fd, buf);
         } catch (LastErrorException e) {
           if (e.getErrorCode() == LibC.EINTR || e.getErrorCode() == LibC.EAGAIN) {
             continue;

@@ -3,7 +3,6 @@ package dev.nemoclaw.sandbox.init;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.ptr.IntByReference;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -128,67 +127,21 @@ public final class InitSocket implements AutoCloseable {
    */
   public static void readStatus(int conn, Consumer<String> onLine, IntConsumer onFd,
       BooleanSupplier stop, int pollMs) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream(128);
     try (Memory msg = new Memory(MSGHDR);
         Memory iov = new Memory(IOVEC);
         Memory data = new Memory(4096);
-        Memory control = new Memory(CONTROL);
-        Memory pfd = new Memory(8)) {
-      while (true) {
-        pfd.setInt(0, conn);
-        pfd.setShort(4, LibC.POLLIN);
-        pfd.setShort(6, (short) 0);
-        int ready;
-        try {
-          ready = LibC.C.poll(pfd, 1, pollMs);
-        } catch (LastErrorException e) {
-          if (e.getErrorCode() == LibC.EINTR) {
-            continue;
-          }
-          throw new IOException("poll init socket: " + LibC.C.strerror(e.getErrorCode()), e);
-        }
-        if (ready == 0) {
-          if (stop.getAsBoolean()) {
-            break;
-          }
-          continue;
-        }
-        msg.clear();
-        control.clear();
-        iov.setPointer(0, data);
-        iov.setLong(8, data.size());
-        msg.setPointer(16, iov);
-        msg.setLong(24, 1);
-        msg.setPointer(32, control);
-        msg.setLong(40, CONTROL);
-        long n;
-        try {
-          n = LibC.C.recvmsg(conn, msg, LibC.MSG_CMSG_CLOEXEC);
-        } catch (LastErrorException e) {
-          if (e.getErrorCode() == LibC.EINTR || e.getErrorCode() == LibC.EAGAIN) {
-            continue;
-          }
-          throw new IOException("read init socket: " + LibC.C.strerror(e.getErrorCode()), e);
-        }
+        Memory control = new Memory(CONTROL)) {
+      Fds.readLines(conn, (fd, buf) -> {
+        long n = BridgeReceiver.recv(fd, msg, iov, data, control);
         for (int attached : BridgeReceiver.fds(msg, control)) {
           onFd.accept(attached);
         }
-        if (n <= 0) {
-          break;
+        int got = (int) Math.min(n, buf.length);
+        if (got > 0) {
+          data.read(0, buf, 0, got);
         }
-        byte[] got = data.getByteArray(0, (int) n);
-        for (byte b : got) {
-          if (b == '\n') {
-            onLine.accept(line.toString(StandardCharsets.UTF_8));
-            line.reset();
-          } else if (line.size() < 64 * 1024) {
-            line.write(b);
-          }
-        }
-      }
-    }
-    if (line.size() > 0) {
-      onLine.accept(line.toString(StandardCharsets.UTF_8));
+        return got;
+      }, onLine, stop, pollMs);
     }
   }
 

@@ -2,8 +2,8 @@ package dev.nemoclaw.sandbox.linux;
 
 import dev.nemoclaw.sandbox.init.BridgeReceiver;
 import dev.nemoclaw.sandbox.init.Fds;
+import dev.nemoclaw.sandbox.init.InitRun;
 import dev.nemoclaw.sandbox.init.LibC;
-import dev.nemoclaw.sandbox.init.OutcomeRules;
 import dev.nemoclaw.sandbox.init.WaitStatus;
 
 import com.sun.jna.LastErrorException;
@@ -14,7 +14,6 @@ import dev.nemoclaw.sandbox.OutputChunk;
 import dev.nemoclaw.sandbox.Outcome;
 import dev.nemoclaw.sandbox.ResourceUsage;
 import dev.nemoclaw.sandbox.SandboxException;
-import dev.nemoclaw.sandbox.SandboxHandle;
 import dev.nemoclaw.sandbox.SandboxPlan;
 import dev.nemoclaw.sandbox.StatusEvent;
 import java.io.FileDescriptor;
@@ -24,15 +23,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -40,42 +33,35 @@ import java.util.function.Consumer;
  * waits for the init and cleans up; it lives exactly as long as the run, because the init's
  * PR_SET_PDEATHSIG is tied to the thread that spawned it. A second thread reads status lines.
  */
-final class LinuxSandbox implements SandboxHandle {
+final class LinuxSandbox extends InitRun {
   private static final int STATUS_POLL_MS = 100;
   private static final long SAMPLE_MS = 250;
 
   private final String name;
   private final byte[] plan;
   private final Optional<SandboxCgroup> cgroup;
-  private final Limits limits;
   private final Optional<Duration> timeout;
   private final Duration timeoutGrace;
-  private final Consumer<StatusEvent> listener;
   private final boolean bridge;
   private final Optional<Consumer<BridgedConnection>> bridgeSink;
   private final Optional<Consumer<OutputChunk>> output;
   private final boolean headless;
-  private final List<StatusEvent> events = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Integer> spawned = new CompletableFuture<>();
-  private final CompletableFuture<Boolean> started = new CompletableFuture<>();
-  private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
   private final Object signalLock = new Object();
   private boolean exited; // guarded by signalLock: no signal may reach a reaped (reusable) pid
   private volatile int pid = -1;
   private volatile boolean initGone;
-  private volatile Optional<Duration> timedOut = Optional.empty();
 
   LinuxSandbox(String name, byte[] plan, Optional<SandboxCgroup> cgroup, Limits limits,
       Optional<Duration> timeout, Duration timeoutGrace, Consumer<StatusEvent> listener,
       boolean bridge, Optional<Consumer<BridgedConnection>> bridgeSink,
       Optional<Consumer<OutputChunk>> output, boolean headless) {
+    super(name, limits, listener);
     this.name = name;
     this.plan = plan;
     this.cgroup = cgroup;
-    this.limits = limits;
     this.timeout = timeout;
     this.timeoutGrace = timeoutGrace;
-    this.listener = listener;
     this.bridge = bridge;
     this.bridgeSink = bridgeSink;
     this.output = output;
@@ -121,7 +107,8 @@ final class LinuxSandbox implements SandboxHandle {
         .start(() -> BridgeReceiver.receive(sp.bridgeFd(), bridgeSink));
     Thread outReader = sp.stdoutFd() < 0 ? null : copier(sp.stdoutFd(), false);
     Thread errReader = sp.stderrFd() < 0 ? null : copier(sp.stderrFd(), true);
-    Thread timer = Thread.ofVirtual().name("nemoclaw-timeout-" + name).start(this::watchTimeout);
+    Thread timer = Thread.ofVirtual().name("nemoclaw-timeout-" + name)
+        .start(() -> watchTimeout(timeout, timeoutGrace));
     Thread sampler = Thread.ofVirtual().name("nemoclaw-sample-" + name).start(this::sample);
     try {
       try {
@@ -148,21 +135,14 @@ final class LinuxSandbox implements SandboxHandle {
       }
       ResourceUsage usage = cgroup.map(SandboxCgroup::usage).orElseGet(ResourceUsage::unmeasured);
       cgroup.ifPresent(SandboxCgroup::destroy);
-      long memLimit = cgroup.map(SandboxCgroup::memoryLimitBytes).orElse(0L);
-      Outcome.Reason reason = OutcomeRules.decide(List.copyOf(events), ws, timedOut, usage,
-          memLimit);
-      outcome.complete(new Outcome(reason, lastInt(StatusEvent.Landlock.class),
-          lastInt(StatusEvent.Seccomp.class), usage, limits,
-          Duration.between(t0, Instant.now())));
+      finish(ws, usage, cgroup.map(SandboxCgroup::memoryLimitBytes).orElse(0L), t0);
     } catch (Throwable e) {
       cgroup.ifPresent(SandboxCgroup::destroy);
-      outcome.complete(new Outcome(new Outcome.Reason.FailedToStart("supervisor", e.toString()),
-          OptionalInt.empty(), OptionalInt.empty(), ResourceUsage.unmeasured(), limits,
-          Duration.between(t0, Instant.now())));
+      finish(new Outcome.Reason.FailedToStart("supervisor", e.toString()),
+          ResourceUsage.unmeasured(), t0);
     } finally {
       // the lifeline: closed only now that the run is over
       Fds.closeQuietly(sp.planFd());
-      started.complete(false);
     }
   }
 
@@ -236,36 +216,7 @@ final class LinuxSandbox implements SandboxHandle {
     try {
       Fds.readLines(fd, this::onLine, () -> initGone, STATUS_POLL_MS);
     } catch (IOException e) {
-      events.add(new StatusEvent.Unknown("status fd: " + e.getMessage()));
-    }
-  }
-
-  private void onLine(String line) {
-    StatusEvent e = StatusEvent.parse(line);
-    events.add(e);
-    if (e instanceof StatusEvent.Started) {
-      started.complete(true);
-    }
-    try {
-      listener.accept(e);
-    } catch (RuntimeException ex) {
-      // a listener's bug must not stop the run's bookkeeping
-    }
-  }
-
-  private void watchTimeout() {
-    if (timeout.isEmpty()) {
-      return;
-    }
-    try {
-      if (outcome.isDone()) {
-        return;
-      }
-      Thread.sleep(timeout.get());
-      timedOut = timeout;
-      stop(timeoutGrace);
-    } catch (InterruptedException e) {
-      // the run ended first
+      note("status fd: " + e.getMessage());
     }
   }
 
@@ -283,20 +234,6 @@ final class LinuxSandbox implements SandboxHandle {
     }
   }
 
-  private OptionalInt lastInt(Class<? extends StatusEvent> kind) {
-    OptionalInt v = OptionalInt.empty();
-    for (StatusEvent e : events) {
-      if (kind.isInstance(e)) {
-        v = OptionalInt.of(switch (e) {
-          case StatusEvent.Landlock l -> l.abi();
-          case StatusEvent.Seccomp s -> s.rules();
-          default -> 0;
-        });
-      }
-    }
-    return v;
-  }
-
   private static void joinQuietly(Thread t, long ms) throws InterruptedException {
     t.join(ms);
   }
@@ -304,15 +241,14 @@ final class LinuxSandbox implements SandboxHandle {
   @Override
   public void setLimits(SandboxPlan.Resources resources) throws IOException {
     if (cgroup.isEmpty()) {
-      throw new IOException("resource limits are off for this run (" + limits.describe() + ")");
+      throw new IOException("resource limits are off for this run (" + limits().describe() + ")");
     }
     cgroup.get().raise(resources);
   }
 
   @Override
   public ResourceUsage usage() {
-    return outcome.isDone() ? outcome.join().resources()
-        : cgroup.map(SandboxCgroup::usage).orElseGet(ResourceUsage::unmeasured);
+    return usageOr(() -> cgroup.map(SandboxCgroup::usage).orElseGet(ResourceUsage::unmeasured));
   }
 
   /** Sends {@code sig} to the init unless it has already exited. */
@@ -332,61 +268,7 @@ final class LinuxSandbox implements SandboxHandle {
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
   public long pid() {
     return pid;
-  }
-
-  @Override
-  public Limits limits() {
-    return limits;
-  }
-
-  @Override
-  public List<StatusEvent> events() {
-    return List.copyOf(events);
-  }
-
-  @Override
-  public CompletionStage<Boolean> started() {
-    return started.copy();
-  }
-
-  @Override
-  public CompletionStage<Outcome> outcome() {
-    return outcome.copy();
-  }
-
-  @Override
-  public Outcome waitFor() throws InterruptedException {
-    try {
-      return outcome.get();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
-    }
-  }
-
-  @Override
-  public Optional<Outcome> waitFor(Duration max) throws InterruptedException {
-    try {
-      return Optional.of(outcome.get(max.toNanos(), TimeUnit.NANOSECONDS));
-    } catch (TimeoutException e) {
-      return Optional.empty();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
-    }
-  }
-
-  @Override
-  public Outcome stop(Duration grace) throws InterruptedException {
-    signal(LibC.SIGTERM);
-    if (waitFor(grace).isEmpty()) {
-      signal(LibC.SIGKILL);
-    }
-    return waitFor();
   }
 }
