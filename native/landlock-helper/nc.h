@@ -87,8 +87,11 @@ struct nc_plan {
 };
 /* Reads exactly one plan from fd; any defect is "fail plan: ..." and exit 125. */
 void plan_read(int fd, struct nc_plan *plan);
-/* Parses an in-memory plan (header included); returns NULL or an error message. */
+/* Parses an in-memory plan (header included); returns NULL or an error message. What it
+ * allocated stays in *plan either way (the init exits after its one plan). */
 const char *plan_parse(const uint8_t *buf, size_t len, struct nc_plan *plan);
+/* Frees what plan_parse allocated (the fuzzer parses many). */
+void plan_free(struct nc_plan *plan);
 
 /* probe.c */
 int landlock_abi_available(void); /* kernel ABI capped by the test override */

@@ -83,14 +83,18 @@ static const char *grow(void **array, size_t *count, size_t size)
 
 static const char *take_list_string(const uint8_t *p, size_t len, char ***list, size_t *count, int path)
 {
-	char *s;
+	char *s = NULL;
 	const char *err = path ? take_path(p, len, &s) : take_string(p, len, &s);
-	if (err)
+	if (err) {
+		free(s);
 		return err;
+	}
 	/* Keep room for a NULL terminator (and one spare for ENV). */
 	char **n = realloc(*list, (*count + 3) * sizeof(char *));
-	if (!n)
+	if (!n) {
+		free(s);
 		return "out of memory";
+	}
 	n[(*count)++] = s;
 	n[*count] = NULL;
 	*list = n;
@@ -296,6 +300,40 @@ static const char *check_complete(const unsigned *seen, const struct nc_plan *pl
 	if (plan->net_mode == 1 && !plan->proxy_fd)
 		return "NET_MODE proxy without PROXY_FD";
 	return NULL;
+}
+
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+void plan_free(struct nc_plan *plan)
+{
+	free(plan->name);
+	free(plan->hostname);
+	free(plan->workdir);
+	free(plan->root_dir);
+	free_list(plan->argv, plan->argc);
+	free_list(plan->envp, plan->envc);
+	free_list(plan->root_binds, plan->n_root_binds);
+	free_list(plan->seccomp_arches, plan->n_seccomp_arches);
+	free_list(plan->cgroup_procs, plan->n_cgroup_procs);
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		free(plan->mounts[i].source);
+		free(plan->mounts[i].target);
+	}
+	free(plan->mounts);
+	for (size_t i = 0; i < plan->n_tmpfs; i++)
+		free(plan->tmpfs[i].target);
+	free(plan->tmpfs);
+	for (size_t i = 0; i < plan->n_seccomp_rules; i++)
+		free(plan->seccomp_rules[i].name);
+	free(plan->seccomp_rules);
+	free(plan->rlimits);
+	free(plan->mount_trees);
+	memset(plan, 0, sizeof *plan);
 }
 
 const char *plan_parse(const uint8_t *buf, size_t len, struct nc_plan *plan)
