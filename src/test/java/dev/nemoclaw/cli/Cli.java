@@ -30,16 +30,18 @@ final class Cli {
 
   /**
    * A world-readable copy of what the launcher runs (the repo may sit under a directory nobody
-   * cannot enter, as a CI checkout in root's home does): launcher, jar, libs, init, profiles,
-   * presets, examples and the escape probe. Made once per test JVM, removed at exit.
+   * cannot enter, as a CI checkout in root's home does): the launcher and what it sources, jar,
+   * libs, init, profiles, presets, examples and the escape probe. Made once per test JVM, removed at exit.
    */
   static synchronized Path rootlessCopy() throws IOException, InterruptedException {
     if (rootlessCopy == null) {
       Path copy = Files.createTempDirectory("nemoclaw-rootless");
       Files.createDirectories(copy.resolve("target"));
       Files.createDirectories(copy.resolve("scripts"));
+      Files.createDirectories(copy.resolve("packaging"));
       sh("cp", "-a", REPO.resolve("nemoclaw").toString(), copy.toString());
       sh("cp", "-a", REPO.resolve("scripts/find-java.sh").toString(), copy.resolve("scripts").toString());
+      sh("cp", "-a", REPO.resolve("packaging/jvm.sh").toString(), copy.resolve("packaging").toString());
       for (String d : List.of("profiles", "presets")) {
         sh("cp", "-a", REPO.resolve(d).toString(), copy.toString());
       }
