@@ -430,8 +430,11 @@ final class Checks {
 
   private HostProbe.Outcome init() throws InterruptedException {
     String id = "init";
-    String rebuild = "run ./nemoclaw (it rebuilds the init), or make -C native/landlock-helper"
-        + " OUT=target/native";
+    // a checkout builds its init; an installed copy (docs/install.md) only gets it from its package
+    boolean checkout = view.init().map(p -> p.toString().contains("/target/native/")).orElse(true);
+    String rebuild = checkout
+        ? "run ./nemoclaw (it rebuilds the init), or make -C native/landlock-helper OUT=target/native"
+        : "reinstall the package: sudo apt install --reinstall nemoclaw (or dnf reinstall nemoclaw)";
     if (view.init().isEmpty() || !Files.exists(view.init().get())) {
       return HostProbe.Outcome.of(Finding.of(id, Status.MISSING,
           "nemoclaw-init not found" + view.init().map(p -> " at " + p).orElse(""), rebuild));
