@@ -98,39 +98,37 @@ final class Unpacker {
    * is left as it is, and the sandbox init says so if it needs the directory.
    */
   void ensureDir(String path) throws IOException {
-    layer = "(mountpoints)";
-    try {
-      List<String> parts = split(path.replaceFirst("^/+", ""), path);
-      if (!parts.isEmpty()) {
-        Path p = parents(parts, path).resolve(parts.getLast());
-        if (!Trees.exists(p)) {
-          Files.createDirectory(p);
-          dirModes.put(String.join("/", parts), DEFAULT_DIR_MODE);
-        }
-      }
-    } catch (ImageException e) {
-      // a WorkingDir through a symlink or with '..': not ours to fix, and nothing was written
-    }
+    ensure(path, true);
   }
 
   /**
-   * Makes an empty regular file (and its parents) unless something is there already, under the
-   * same rules as {@link #ensureDir}: a file a container engine mounts over must exist in a
-   * read-only root.
+   * An empty regular file, under the same rules as {@link #ensureDir}: a file a container engine
+   * mounts over must exist in a read-only root.
    */
   void ensureFile(String path) throws IOException {
+    ensure(path, false);
+  }
+
+  private void ensure(String path, boolean dir) throws IOException {
     layer = "(mountpoints)";
     try {
       List<String> parts = split(path.replaceFirst("^/+", ""), path);
-      if (!parts.isEmpty()) {
-        Path p = parents(parts, path).resolve(parts.getLast());
-        if (!Trees.exists(p)) {
-          Files.createFile(p);
-          Files.setPosixFilePermissions(p, perms(0644));
-        }
+      if (parts.isEmpty()) {
+        return;
+      }
+      Path p = parents(parts, path).resolve(parts.getLast());
+      if (Trees.exists(p)) {
+        return;
+      }
+      if (dir) {
+        Files.createDirectory(p);
+        dirModes.put(String.join("/", parts), DEFAULT_DIR_MODE);
+      } else {
+        Files.createFile(p);
+        Files.setPosixFilePermissions(p, perms(0644));
       }
     } catch (ImageException e) {
-      // /etc a symlink out of the way: not ours to fix, and nothing was written
+      // the way there crosses a symlink or '..': not ours to fix, and nothing was written
     }
   }
 

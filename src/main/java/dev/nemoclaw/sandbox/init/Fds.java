@@ -52,17 +52,9 @@ public final class Fds {
     byte[] buf = new byte[4096];
     try (Memory pfd = new Memory(8)) {
       while (true) {
-        pfd.setInt(0, fd);
-        pfd.setShort(4, LibC.POLLIN);
-        pfd.setShort(6, (short) 0);
-        int ready;
-        try {
-          ready = LibC.C.poll(pfd, 1, pollMs);
-        } catch (LastErrorException e) {
-          if (e.getErrorCode() == LibC.EINTR) {
-            continue;
-          }
-          throw new IOException("poll status fd: " + LibC.C.strerror(e.getErrorCode()), e);
+        int ready = pollIn(pfd, fd, pollMs, "status fd");
+        if (ready < 0) {
+          continue; // EINTR
         }
         if (ready == 0) {
           if (stop.getAsBoolean()) {
@@ -94,6 +86,24 @@ public final class Fds {
     }
     if (line.size() > 0) {
       onLine.accept(line.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * poll(2) for input on {@code fd} with {@code pfd} (8 bytes) as the pollfd: 1 ready, 0 timed
+   * out, -1 interrupted (call again).
+   */
+  static int pollIn(Memory pfd, int fd, int ms, String what) throws IOException {
+    pfd.setInt(0, fd);
+    pfd.setShort(4, LibC.POLLIN);
+    pfd.setShort(6, (short) 0);
+    try {
+      return LibC.C.poll(pfd, 1, ms) > 0 ? 1 : 0;
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == LibC.EINTR) {
+        return -1;
+      }
+      throw new IOException("poll " + what + ": " + LibC.C.strerror(e.getErrorCode()), e);
     }
   }
 

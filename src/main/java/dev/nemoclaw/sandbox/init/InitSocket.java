@@ -78,18 +78,7 @@ public final class InitSocket implements AutoCloseable {
     Instant deadline = Instant.now().plus(max);
     try (Memory pfd = new Memory(8)) {
       while (true) {
-        pfd.setInt(0, fd);
-        pfd.setShort(4, LibC.POLLIN);
-        pfd.setShort(6, (short) 0);
-        int ready;
-        try {
-          ready = LibC.C.poll(pfd, 1, 50);
-        } catch (LastErrorException e) {
-          if (e.getErrorCode() == LibC.EINTR) {
-            continue;
-          }
-          throw new IOException("poll " + path + ": " + LibC.C.strerror(e.getErrorCode()), e);
-        }
+        int ready = Fds.pollIn(pfd, fd, 50, path.toString());
         if (ready > 0) {
           break;
         }
