@@ -94,10 +94,9 @@ public record ContainerRequest(
         r.memoryBytes(), nanoCpus, r.pids(), seccompJson, labels, tty, stdin);
   }
 
-  /** The host's system directories that exist, each bound read-only at the same place. */
+  /** The host's system directories (the plan lists only those that exist), read-only. */
   public static List<Bind> hostBinds(List<String> dirs) {
-    return dirs.stream().filter(d -> Files.exists(Path.of(d)))
-        .map(d -> new Bind(Path.of(d), d, false)).toList();
+    return dirs.stream().map(d -> new Bind(Path.of(d), d, false)).toList();
   }
 
   /**
