@@ -107,15 +107,10 @@ final class DockerSandbox extends InitRun {
           .withSize(rows, cols).exec()));
       pid = Optional.ofNullable(docker.inspectContainerCmd(id).exec().getState().getPidLong())
           .orElse(-1L);
-      InitSocket.Peer peer = listener.acceptOne(CONNECT_WITHIN, () -> !running());
-      if (peer.pid() != pid) {
-        Fds.closeQuietly(peer.fd());
-        throw new SandboxException("docker", "the init socket was reached by pid " + peer.pid()
-            + ", not by the container's init (pid " + pid + ")");
-      }
-      Fds.writeAll(peer.fd(), plan);
+      int conn = listener.acceptFrom(pid, CONNECT_WITHIN, () -> !running());
+      Fds.writeAll(conn, plan);
       Thread.ofPlatform().name("nemoclaw-docker-" + request.hostname()).daemon(true)
-          .start(() -> follow(peer.fd(), t0));
+          .start(() -> follow(conn, t0));
     } catch (SandboxException e) {
       abandon();
       throw e;
@@ -236,7 +231,7 @@ final class DockerSandbox extends InitRun {
 
   /** The run thread: status lines, the bridge, stats and the timeout until the init ends. */
   private void follow(int conn, Instant t0) {
-    Thread stats = Thread.ofVirtual().start(this::sampleStats);
+    var stats = docker.statsCmd(id).exec(new StatsSink());
     Thread timer = Thread.ofVirtual()
         .start(() -> watchTimeout(timeout, options.timeoutGrace()));
     Thread waiter = Thread.ofVirtual().start(this::awaitExit);
@@ -260,7 +255,7 @@ final class DockerSandbox extends InitRun {
     } finally {
       Fds.closeQuietly(conn);
       timer.interrupt();
-      stats.interrupt();
+      closeQuietly(stats);
       terminal.ifPresent(TerminalRelay::close);
       ResourceUsage usage = usage();
       remove();
@@ -289,32 +284,26 @@ final class DockerSandbox extends InitRun {
     }
   }
 
-  private void sampleStats() {
-    var callback = docker.statsCmd(id).exec(new ResultCallback.Adapter<Statistics>() {
-      @Override
-      public void onNext(Statistics s) {
-        Optional.ofNullable(s.getMemoryStats()).ifPresent(m -> {
-          long peak = Math.max(orZero(m.getUsage()), orZero(m.getMaxUsage()));
-          peakMemory.accumulateAndGet(peak, Math::max);
-        });
-        Optional.ofNullable(s.getPidsStats()).map(p -> p.getCurrent())
-            .ifPresent(p -> peakPids.accumulateAndGet(p, Math::max));
-        Optional.ofNullable(s.getCpuStats()).map(c -> c.getCpuUsage())
-            .map(u -> u.getTotalUsage()).ifPresent(cpuNanos::set);
-      }
-    });
+  /** The engine's stats stream, kept as peaks and totals for ps, term and the report. */
+  private final class StatsSink extends ResultCallback.Adapter<Statistics> {
+    @Override
+    public void onNext(Statistics s) {
+      Optional.ofNullable(s.getMemoryStats()).ifPresent(m -> {
+        long peak = Math.max(orZero(m.getUsage()), orZero(m.getMaxUsage()));
+        peakMemory.accumulateAndGet(peak, Math::max);
+      });
+      Optional.ofNullable(s.getPidsStats()).map(p -> p.getCurrent())
+          .ifPresent(p -> peakPids.accumulateAndGet(p, Math::max));
+      Optional.ofNullable(s.getCpuStats()).map(c -> c.getCpuUsage())
+          .map(u -> u.getTotalUsage()).ifPresent(cpuNanos::set);
+    }
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
     try {
-      while (!ended) {
-        Thread.sleep(1000);
-      }
-    } catch (InterruptedException e) {
-      // the run ended
-    } finally {
-      try {
-        callback.close();
-      } catch (IOException e) {
-        // the stream ends with the container anyway
-      }
+      c.close();
+    } catch (IOException e) {
+      // the stream ends with the container anyway
     }
   }
 

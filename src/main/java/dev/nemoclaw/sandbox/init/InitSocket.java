@@ -65,16 +65,17 @@ public final class InitSocket implements AutoCloseable {
     }
   }
 
-  /** The init's connection: its socket and who it is, as the kernel says (SO_PEERCRED). */
-  public record Peer(int fd, int pid, int uid, int gid) {}
-
   /**
    * Waits up to {@code max} for the one connection, checking {@code gone} (the container ended
-   * before connecting) every 50 ms; then stops listening and removes the socket file.
+   * before connecting) every 50 ms; then stops listening and removes the socket file. The
+   * connection is taken only from process {@code pid} (SO_PEERCRED): whoever else came first,
+   * the run fails closed and the plan is never sent.
    *
-   * @throws IOException when nobody connected in time, or the container is gone
+   * @return the init's connection
+   * @throws IOException when nobody connected in time, the container is gone, or another
+   *     process connected
    */
-  public Peer acceptOne(Duration max, BooleanSupplier gone) throws IOException {
+  public int acceptFrom(long pid, Duration max, BooleanSupplier gone) throws IOException {
     Instant deadline = Instant.now().plus(max);
     try (Memory pfd = new Memory(8)) {
       while (true) {
@@ -99,14 +100,21 @@ public final class InitSocket implements AutoCloseable {
     } finally {
       close();
     }
+    int peer;
     try (Memory cred = new Memory(12)) {
       IntByReference len = new IntByReference(12);
       LibC.C.getsockopt(conn, LibC.SOL_SOCKET, LibC.SO_PEERCRED, cred, len);
-      return new Peer(conn, cred.getInt(0), cred.getInt(4), cred.getInt(8));
+      peer = cred.getInt(0);
     } catch (LastErrorException e) {
       Fds.closeQuietly(conn);
       throw new IOException("SO_PEERCRED: " + LibC.C.strerror(e.getErrorCode()), e);
     }
+    if (peer != pid) {
+      Fds.closeQuietly(conn);
+      throw new IOException("the init socket was reached by pid " + peer
+          + ", not by the container's init (pid " + pid + ")");
+    }
+    return conn;
   }
 
   /**
