@@ -18,7 +18,7 @@
 
 #include "nc.h"
 
-int bridge_listen(const struct nc_plan *plan)
+int bridge_listen(const struct nc_plan *plan, int hand_fd)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(plan->proxy_port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -35,7 +35,7 @@ int bridge_listen(const struct nc_plan *plan)
 		die_with_error("bridge: bind 127.0.0.1:%u", plan->proxy_port);
 	if (listen(fd, 512) < 0)
 		die_with_error("bridge: listen");
-	status_line("bridge 127.0.0.1:%u", plan->proxy_port);
+	status_line_fd(hand_fd, "bridge 127.0.0.1:%u", plan->proxy_port);
 	return fd;
 }
 

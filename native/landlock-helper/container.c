@@ -68,32 +68,18 @@ static void check_identity(const struct nc_plan *plan)
 		die("container: no_new_privs is not set (no-new-privileges missing)");
 }
 
-/* A SOCK_SEQPACKET pair: ours goes to bridge_accept, the other end to the supervisor with
- * the "bridge" status line. */
-static int bridge_to_supervisor(int sock, const struct nc_plan *plan)
+/* The bridge, with a SOCK_SEQPACKET pair: ours goes to bridge_accept, the other end to the
+ * supervisor attached to the "bridge" status line. Returns the listening socket. */
+static int bridge_to_supervisor(struct nc_plan *plan)
 {
-	char line[64];
-	int sp[2];
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct iovec iov = {line, 0};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-			     .msg_controllen = sizeof c.buf};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	int sp[2], listen_fd;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		die_with_error("bridge: socketpair");
-	iov.iov_len = (size_t)snprintf(line, sizeof line, "bridge 127.0.0.1:%u\n", plan->proxy_port);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &sp[1], sizeof sp[1]);
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
-		die_with_error("bridge: hand the socket to the supervisor");
+	plan->proxy_fd = sp[0];
+	listen_fd = bridge_listen(plan, sp[1]);
 	close(sp[1]);
-	return sp[0];
+	return listen_fd;
 }
 
 /* The engine's tty is PID 1's controlling terminal; give it up so that the agent, in a
@@ -127,10 +113,8 @@ int container_main(const char *socket_path)
 	check_identity(&plan);
 	if (chdir(plan.workdir) < 0)
 		die_with_error("chdir %s", plan.workdir);
-	if (plan.net_mode == 1) {
-		plan.proxy_fd = bridge_to_supervisor(sock, &plan);
-		listen_fd = bridge_listen(&plan);
-	}
+	if (plan.net_mode == 1)
+		listen_fd = bridge_to_supervisor(&plan);
 	if (plan.pty)
 		release_tty();
 

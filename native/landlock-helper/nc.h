@@ -19,6 +19,8 @@
 void status_set_fd(int fd);
 int status_fd(void);
 void status_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A status line with fd attached (SCM_RIGHTS; the status fd is then a socket); fd -1: plain. */
+void status_line_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "fail STEP: strerror(errno)" then exit 125. */
 void die_with_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* "fail STEP" then exit 125. */
@@ -135,7 +137,9 @@ int seccomp_apply(const struct nc_plan *plan);
 
 /* bridge.c: 127.0.0.1:PROXY_PORT inside the netns; each accepted connection goes to the
  * supervisor over PROXY_FD with SCM_RIGHTS and the identity of the process that opened it. */
-int bridge_listen(const struct nc_plan *plan); /* -1 when NET_MODE is none */
+/* -1 when NET_MODE is none. Its "bridge" status line carries hand_fd when >= 0 (container mode:
+ * the supervisor's end of the bridge socketpair). */
+int bridge_listen(const struct nc_plan *plan, int hand_fd);
 void bridge_accept(int listen_fd, int proxy_fd);
 
 /* pty.c: the agent's terminal when the operator has one. */

@@ -60,7 +60,7 @@ void sandbox_init_main(const struct nc_plan *cplan, int plan_fd, int sync_fd)
 	keep_death_signal(sync_fd);
 	set_hostname(plan);
 	net_setup(plan);
-	listen_fd = bridge_listen(plan);
+	listen_fd = bridge_listen(plan, -1);
 	mounts_build_root(plan);
 	if (plan->pty)
 		pty_open(&pty);

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 
 #include "nc.h"
 
@@ -58,6 +59,20 @@ static void emit(const char *line)
 	}
 }
 
+/* The line for fmt/ap, '\n'-terminated (truncated to fit); its length, or -1. */
+static int format_line(char *line, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(line, size - 1, fmt, ap);
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n > size - 2)
+		n = (int)size - 2;
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	return n + 1;
+}
+
 void status_line(const char *fmt, ...)
 {
 	char line[4000];
@@ -65,15 +80,42 @@ void status_line(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	n = format_line(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n > 0)
+		emit(line);
+}
+
+void status_line_fd(int fd, const char *fmt, ...)
+{
+	char line[4000];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct iovec iov = {line, 0};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			     .msg_controllen = sizeof c.buf};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = format_line(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
 		return;
-	if ((size_t)n > sizeof line - 2)
-		n = sizeof line - 2;
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	emit(line);
+	if (fd < 0) {
+		emit(line);
+		return;
+	}
+	iov.iov_len = (size_t)n;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	if (sendmsg(status_out, &msg, MSG_NOSIGNAL) != (ssize_t)n)
+		die_with_error("status: send fd %d", fd);
 }
 
 static void __attribute__((noreturn)) fail_with(const char *what, const char *err)

@@ -277,13 +277,6 @@ final class DockerSandbox extends InitRun {
     }
   }
 
-  @Override
-  protected void onLine(String line) {
-    if (!line.startsWith("bridge ")) { // the bridge's socket came with it; nothing to report
-      super.onLine(line);
-    }
-  }
-
   /** The engine's stats stream, kept as peaks and totals for ps, term and the report. */
   private final class StatsSink extends ResultCallback.Adapter<Statistics> {
     @Override
