@@ -33,7 +33,7 @@ int bridge_listen(const struct nc_plan *plan, int hand_fd)
 		die_with_error("bridge: SO_REUSEADDR");
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
 		die_with_error("bridge: bind 127.0.0.1:%u", plan->proxy_port);
-	if (listen(fd, 512) < 0)
+	if (listen(fd, SOMAXCONN) < 0)
 		die_with_error("bridge: listen");
 	status_line_fd(hand_fd, "bridge 127.0.0.1:%u", plan->proxy_port);
 	return fd;
@@ -150,25 +150,37 @@ static int hand_over(int proxy_fd, int conn, pid_t pid, const char *exe)
 	return sendmsg(proxy_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -1 : 0;
 }
 
-void bridge_accept(int listen_fd, int proxy_fd)
+/* The connection accepted but not yet handed over: the supervisor's end was full. */
+static struct {
+	int fd;
+	pid_t pid;
+	char exe[4096];
+} held = {.fd = -1};
+
+int bridge_pump(int listen_fd, int proxy_fd)
 {
 	for (;;) {
+		if (held.fd >= 0) {
+			if (hand_over(proxy_fd, held.fd, held.pid, held.exe) < 0 &&
+			    (errno == EAGAIN || errno == ENOBUFS || errno == EINTR))
+				return 1; /* backpressure: the next ones wait in the listen queue */
+			/* Handed over, or the supervisor is gone: the client sees a close, never a hang. */
+			close(held.fd);
+			held.fd = -1;
+		}
 		struct sockaddr_in peer, self;
 		socklen_t plen = sizeof peer, slen = sizeof self;
-		char exe[4096];
 		int conn = accept4(listen_fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
 
 		if (conn < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			return; /* EAGAIN: all taken; anything else: the next poll retries */
+			return 0; /* EAGAIN: all taken; anything else: the next poll retries */
 		}
-		pid_t pid = 0;
+		held.fd = conn;
+		held.pid = 0;
+		held.exe[0] = 0;
 		if (getsockname(conn, (struct sockaddr *)&self, &slen) == 0 && peer.sin_family == AF_INET)
-			pid = socket_owner(client_inode(&peer, &self), exe, sizeof exe);
-		/* A supervisor that cannot take it now (queue full, gone): the client sees the
-		 * connection close, never a hang. */
-		(void)hand_over(proxy_fd, conn, pid, pid ? exe : "");
-		close(conn);
+			held.pid = socket_owner(client_inode(&peer, &self), held.exe, sizeof held.exe);
 	}
 }

@@ -68,7 +68,7 @@ static void check_identity(const struct nc_plan *plan)
 		die("container: no_new_privs is not set (no-new-privileges missing)");
 }
 
-/* The bridge, with a SOCK_SEQPACKET pair: ours goes to bridge_accept, the other end to the
+/* The bridge, with a SOCK_SEQPACKET pair: ours goes to bridge_pump, the other end to the
  * supervisor attached to the "bridge" status line. Returns the listening socket. */
 static int bridge_to_supervisor(struct nc_plan *plan)
 {

@@ -140,7 +140,9 @@ int seccomp_apply(const struct nc_plan *plan);
 /* -1 when NET_MODE is none. Its "bridge" status line carries hand_fd when >= 0 (container mode:
  * the supervisor's end of the bridge socketpair). */
 int bridge_listen(const struct nc_plan *plan, int hand_fd);
-void bridge_accept(int listen_fd, int proxy_fd);
+/* Accepts connections and hands them to the supervisor over proxy_fd until none is waiting
+ * (0) or proxy_fd is full (1: one is kept back; call again once proxy_fd is writable). */
+int bridge_pump(int listen_fd, int proxy_fd);
 
 /* pty.c: the agent's terminal when the operator has one. */
 struct nc_pty {

@@ -62,11 +62,13 @@ static int lifeline_lost(int fd, short revents)
 int pid1_reap_until(pid_t agent, int sig_fd, int listen_fd, int proxy_fd, int lifeline_fd,
 		    int *agent_status)
 {
-	int done = 0, lost = 0;
+	int done = 0, lost = 0, backed_up = 0;
 
 	while (!done && !lost) {
+		/* While the supervisor's end is full, wait for it instead of accepting more. */
 		struct pollfd fds[3] = {{.fd = sig_fd, .events = POLLIN},
-					{.fd = listen_fd, .events = POLLIN},
+					{.fd = backed_up ? proxy_fd : listen_fd,
+					 .events = backed_up ? POLLOUT : POLLIN},
 					{.fd = lifeline_fd, .events = POLLIN}};
 		if (poll(fds, 3, -1) < 0) {
 			if (errno == EINTR)
@@ -78,7 +80,7 @@ int pid1_reap_until(pid_t agent, int sig_fd, int listen_fd, int proxy_fd, int li
 			break;
 		}
 		if (fds[1].revents)
-			bridge_accept(listen_fd, proxy_fd);
+			backed_up = bridge_pump(listen_fd, proxy_fd);
 		if (!(fds[0].revents & POLLIN))
 			continue;
 		struct signalfd_siginfo si;

@@ -42,8 +42,10 @@ def seccomp_records(path):
     return out
 
 
-def fake_proxy(sock):
-    """Stands in for the supervisor: answers every bridged connection with who opened it."""
+def fake_proxy(sock, delay):
+    """Stands in for the supervisor: answers every bridged connection with who opened it,
+    after `delay` seconds of being too busy to read any."""
+    time.sleep(delay)
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(sock, 8192, 1)
@@ -176,6 +178,7 @@ def main():
     p.add_argument("--seccomp", help="OCI seccomp JSON profile")
     p.add_argument("--net", type=int, default=0)
     p.add_argument("--proxy-port", type=int)
+    p.add_argument("--proxy-delay", type=float, default=0, help="seconds before the fake proxy reads")
     p.add_argument("--cgroup-procs", action="append", default=[])
     p.add_argument("--rlimit", action="append", default=[], help="RES:SOFT:HARD")
     p.add_argument("--extra-hex", action="append", default=[], help="a raw record, hex")
@@ -201,7 +204,7 @@ def main():
         os.dup2(bridge_theirs.fileno(), 5)
         os.set_inheritable(5, True)
         bridge_theirs.close()
-        threading.Thread(target=fake_proxy, args=(bridge_ours,), daemon=True).start()
+        threading.Thread(target=fake_proxy, args=(bridge_ours, o.proxy_delay), daemon=True).start()
     stdio = {}
     if o.pty:
         master, slave = os.openpty()

@@ -155,6 +155,19 @@ elif what == "bridge-shared":
     s.sendall(b"GET / HTTP/1.0\r\n\r\n")
     print("shared", s.recv(4096).decode().split("\r\n\r\n", 1)[1].strip())
     os.kill(pid, 9)
+elif what == "bridge-burst":
+    conns = []                               # all connected before the supervisor reads any
+    for i in range(int(sys.argv[3])):
+        c = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=30)
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        conns.append(c)
+    ok = 0
+    for c in conns:
+        try:
+            ok += c.recv(4096).startswith(b"HTTP/1.0 200")
+        except OSError:
+            pass
+    print("burst answered", ok)
 elif what == "landlock":
     for p in ("/var/x", "/run/x"):
         try:
@@ -201,6 +214,10 @@ run bridge-none "${S[@]}" "${P[@]}" --net 0 -- python3 /probe.py net 3128
 expect_rc 0; expect_no_out '^connect 3128 ok$'; grep -q '^bridge' <<<"$st" && bad "bridge without proxy mode" || ok "no bridge in mode none"
 run bridge-many "${S[@]}" "${P[@]}" --net 1 --proxy-port 3128 -- sh -c 'for i in $(seq 40); do curl -s --max-time 5 --noproxy "*" http://127.0.0.1:3128/ & done; wait' 
 expect_rc 0; [ "$(grep -c '^pid=[0-9]* exe=/usr/bin/curl$' <<<"$out")" = 40 ] && ok "40 concurrent connections bridged" || bad "not all 40 bridged"
+# A supervisor busy for a second while 1000 connections arrive: the bridge holds them back
+# (they wait in the listen queue) instead of closing what its socketpair cannot take yet.
+run bridge-backpressure "${S[@]}" "${P[@]}" --net 1 --proxy-port 3128 --proxy-delay 1 -- python3 /probe.py bridge-burst 3128 1000
+expect_rc 0; expect_out '^burst answered 1000$'
 
 # With a terminal the agent gets its own pty (from the sandbox's devpts), sized like the
 # operator's, with input relayed and resizes forwarded; without one it has no terminal.

@@ -1,0 +1,286 @@
+package dev.nemoclaw.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Load (issue 13, docs/reliability.md): a thousand connections at once in one sandbox, relayed
+ * and held; an approval decided while they are open; twenty sandboxes at once on the machine's
+ * cores. Each case asserts nothing is lost (every connection answered, every byte echoed, every
+ * run's output whole, no cgroup or registry entry left) and reports the supervisor's peak RSS
+ * and the times to {@code target/load.txt}; bounds are generous (this is not a benchmark:
+ * bench/load.sh is), but an unbounded supervisor fails them. The origins listen on 203.0.113.7
+ * (TEST-NET-3 on the host's loopback device, as in {@link ProxyIT}); needs root.
+ */
+class LoadIT {
+  static final int CONNECTIONS = Integer.getInteger("nemoclaw.load.connections", 1000);
+  static final int SANDBOXES = Integer.getInteger("nemoclaw.load.sandboxes", 20);
+  /** What a supervisor may hold at its peak, whatever the load above (it has no -Xmx of its own). */
+  static final long RSS_BOUND = 768L << 20;
+
+  @TempDir static Path work;
+  static HttpServer http;
+  static ServerSocket echo;
+  static ExecutorService echoThreads;
+  static Path hosts;
+  static boolean added;
+
+  @BeforeAll
+  static void start() throws Exception {
+    added = TestNet.add();
+    http = TestNet.http(2048, TestNet::hello);
+    echo = new ServerSocket(0, 2048, InetAddress.getByName(TestNet.IP));
+    echoThreads = Executors.newVirtualThreadPerTaskExecutor();
+    echoThreads.submit(LoadIT::echoAll);
+    hosts = work.resolve("hosts");
+    Files.writeString(hosts, TestNet.IP + " echo.test held.test many.test hello.test\n");
+    Files.createDirectories(work.resolve("load"));
+    Files.copy(Cli.REPO.resolve("tests/load/conns.py"), work.resolve("load/conns.py"));
+    TestNet.readableBySandbox(work);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (http != null) {
+      http.stop(0);
+      echo.close();
+      echoThreads.shutdownNow();
+    }
+    TestNet.remove(added);
+  }
+
+  /** Echoes every line back, each connection on a virtual thread of its own. */
+  static Void echoAll() throws IOException {
+    while (!echo.isClosed()) {
+      Socket s = echo.accept();
+      echoThreads.submit(() -> {
+        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+          in.transferTo(out);
+        }
+        return null;
+      });
+    }
+    return null;
+  }
+
+  static void report(String line) throws IOException {
+    Path f = Cli.REPO.resolve("target/load.txt");
+    Files.writeString(f, line + "\n", Files.exists(f)
+        ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.APPEND}
+        : new java.nio.file.OpenOption[0]);
+    System.out.println("LoadIT: " + line);
+  }
+
+  Path spec(String name, String unknown, String script) throws IOException {
+    Path f = work.resolve(name + ".yaml");
+    Files.writeString(f, """
+        apiVersion: nemoclaw.dev/v1
+        name: %s
+        command: [sh, -c, %s]
+        mounts: [{source: ./load, target: /load}]
+        network:
+          mode: proxy
+          unknown: %s
+          approvalTimeout: 2m
+          allow:
+            - {host: echo.test, ports: [%d]}
+            - {host: hello.test, ports: [%d]}
+        """.formatted(name, new ObjectMapper().writeValueAsString(script), unknown,
+        echo.getLocalPort(), http.getAddress().getPort()));
+    return f;
+  }
+
+  Map<String, String> env(String home) {
+    return Map.of("NEMOCLAW_HOME", work.resolve(home).toString(),
+        "JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts);
+  }
+
+  String url(String host, String path) {
+    return "http://" + host + ":" + http.getAddress().getPort() + path;
+  }
+
+  /** The value of the line "NAME: value" in a sandbox's output. */
+  static String line(String out, String name) {
+    return out.lines().filter(l -> l.startsWith(name + ": ")).findFirst()
+        .map(l -> l.substring(name.length() + 2))
+        .orElseThrow(() -> new AssertionError("no line " + name + ":\n" + out));
+  }
+
+  /** The one pending approval, once it has {@code hits} requests (fails after 60 s). */
+  JsonNode pendingWith(Map<String, String> env, int hits) throws Exception {
+    long end = System.nanoTime() + 60_000_000_000L;
+    JsonNode last = null;
+    while (System.nanoTime() < end) {
+      Cli.Result r = Cli.run(env, null, "approvals", "list", "-o", "json");
+      assertEquals(0, r.exit(), r::toString);
+      last = new ObjectMapper().readTree(r.stdout());
+      if (last.size() == 1 && last.get(0).path("hits").asInt() >= hits) {
+        return last.get(0);
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no pending approval with " + hits + " hits in 60 s: " + last);
+  }
+
+  /** A thousand CONNECT tunnels open at once, each echoing; one approval decided meanwhile. */
+  @Test
+  void aThousandTunnelsStayOpenAndIntactWhileAnApprovalIsDecided() throws Exception {
+    Map<String, String> env = env("tunnels");
+    Bg bg = Bg.start(env, work, "run", spec("load-tunnels", "ask", "python3 /load/conns.py tunnels "
+        + CONNECTIONS + " echo.test:" + echo.getLocalPort() + " " + url("held.test", "/held"))
+        .toString());
+    try (Rss rss = Rss.of(bg.p().pid())) {
+      bg.awaitStdout("echoed: ", 120);
+      JsonNode held = pendingWith(env, 1);
+      long t0 = System.nanoTime();
+      Cli.Result ok = Cli.run(env, null, "approvals", "approve", held.path("id").asText());
+      long decideMs = (System.nanoTime() - t0) / 1_000_000;
+      assertEquals(0, ok.exit(), ok::toString);
+      assertEquals(0, bg.waitFor(), bg::stderr);
+      String out = bg.stdout();
+      assertEquals(CONNECTIONS + "", line(out, "open"), out);
+      assertEquals(CONNECTIONS + "", line(out, "echoed"), out);
+      assertEquals("200", line(out, "held"), out);
+      assertEquals(CONNECTIONS + "", line(out, "echoed2"), out);
+      report(CONNECTIONS + " tunnels: approval decided in " + decideMs + " ms (the CLI's round "
+          + "trip) with all open; supervisor peak RSS " + rss.peakMiB() + " MiB");
+      assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
+    }
+  }
+
+  /** A thousand requests held for one approval at once; one decision answers them all. */
+  @Test
+  void aThousandHeldRequestsAreAllAnsweredByOneDecision() throws Exception {
+    Map<String, String> env = env("held");
+    Bg bg = Bg.start(env, work, "run", spec("load-held", "ask", "python3 /load/conns.py requests "
+        + CONNECTIONS + " " + url("many.test", "/m")).toString());
+    try (Rss rss = Rss.of(bg.p().pid())) {
+      bg.awaitStdout("sent: ", 120);
+      JsonNode held = pendingWith(env, CONNECTIONS);
+      assertEquals(CONNECTIONS, held.path("hits").asInt(), held::toString);
+      long t0 = System.nanoTime();
+      Cli.Result ok = Cli.run(env, null, "approvals", "approve", held.path("id").asText());
+      assertEquals(0, ok.exit(), ok::toString);
+      bg.awaitStdout("ok200: ", 120);
+      long releaseMs = (System.nanoTime() - t0) / 1_000_000;
+      assertEquals(0, bg.waitFor(), bg::stderr);
+      String out = bg.stdout();
+      assertEquals(CONNECTIONS + "", line(out, "answered"), out);
+      assertEquals(CONNECTIONS + "", line(out, "ok200"), out);
+      report(CONNECTIONS + " held requests: one approval answered all in " + releaseMs
+          + " ms (CLI included); supervisor peak RSS " + rss.peakMiB() + " MiB");
+      assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
+    }
+  }
+
+  /** Twenty sandboxes at once, each through its own proxy; all complete, nothing is left. */
+  @Test
+  void twentySandboxesAtOnceAllCompleteAndLeaveNothing() throws Exception {
+    Map<String, String> env = env("many");
+    List<Bg> runs = new ArrayList<>();
+    List<Rss> rss = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < SANDBOXES; i++) {
+      Bg bg = Bg.start(env, work, "run", spec("load-many-" + i, "deny",
+          "sleep 1; echo \"got: $(curl -s --max-time 60 " + url("hello.test", "/s" + i)
+              + ")\"; echo \"unknown: $(curl -s -o /dev/null -w '%{http_code}' "
+              + url("held.test", "/no") + ")\"").toString());
+      runs.add(bg);
+      rss.add(Rss.of(bg.p().pid()));
+    }
+    long peak = 0;
+    for (int i = 0; i < SANDBOXES; i++) {
+      Bg bg = runs.get(i);
+      assertEquals(0, bg.waitFor(), bg::stderr);
+      assertEquals("hello from origin /s" + i, line(bg.stdout(), "got"), bg.stdout());
+      assertEquals("403", line(bg.stdout(), "unknown"), bg.stdout());
+      try (Rss r = rss.get(i)) {
+        peak = Math.max(peak, r.peak());
+        assertEquals(List.of(), LifecycleIT.cgroupsOf(bg.p().pid()), "a cgroup was left");
+      }
+    }
+    long wallMs = (System.nanoTime() - t0) / 1_000_000;
+    Cli.Result ps = Cli.run(env, null, "ps", "-o", "json");
+    assertEquals(0, ps.exit(), ps::toString);
+    assertEquals(0, new ObjectMapper().readTree(ps.stdout()).size(), ps::stdout);
+    report(SANDBOXES + " sandboxes at once on " + Runtime.getRuntime().availableProcessors()
+        + " cores: all done in " + wallMs + " ms; largest supervisor peak RSS "
+        + (peak >> 20) + " MiB");
+    assertTrue(peak < RSS_BOUND, "supervisor RSS " + (peak >> 20) + " MiB");
+  }
+
+  /** The peak resident set of a process, sampled every 100 ms until closed. */
+  static final class Rss implements AutoCloseable {
+    private final Path status;
+    private final Thread sampler;
+    private volatile long peak;
+    private volatile boolean open = true;
+
+    private Rss(long pid) {
+      status = Path.of("/proc", Long.toString(pid), "status");
+      sampler = Thread.ofVirtual().start(() -> {
+        while (open) {
+          sample();
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+    }
+
+    static Rss of(long pid) {
+      return new Rss(pid);
+    }
+
+    /** VmHWM, the kernel's own high-water mark, read while the process lives. */
+    private void sample() {
+      try {
+        for (String l : Files.readAllLines(status)) {
+          if (l.startsWith("VmHWM:")) {
+            peak = Math.max(peak, Long.parseLong(l.replaceAll("\\D", "")) << 10);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // the process has ended: the last sample stands
+      }
+    }
+
+    long peak() {
+      return peak;
+    }
+
+    long peakMiB() {
+      return peak >> 20;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      open = false;
+      sampler.join();
+    }
+  }
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Many connections at once through the sandbox's egress proxy (LoadIT, bench/load.sh).
+
+  conns.py tunnels N HOST:PORT HELD_URL
+      opens N CONNECT tunnels to an echo origin, all at once; each echoes a line; prints
+      "open: N" and "echoed: K"; then asks HELD_URL (held for an operator: the test approves it
+      while the N tunnels stay open) and prints "held: STATUS"; then echoes a second line on
+      every tunnel ("echoed2: K") and closes them.
+  conns.py requests N URL
+      sends N GET requests for URL at once (absolute form, one connection each) and waits for
+      every answer; prints "sent: N" as soon as all are sent, then "answered: K", "ok200: K".
+
+Everything on one thread with selectors: N sockets, not N threads (the sandbox's pids limit).
+"""
+import os
+import selectors
+import socket
+import sys
+import time
+from urllib.parse import urlsplit
+
+DEADLINE = 120.0
+
+
+def proxy():
+    u = urlsplit(os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY")
+                 or "http://127.0.0.1:3128")
+    return u.hostname, u.port or 3128
+
+
+def say(key, value):
+    print(f"{key}: {value}", flush=True)
+
+
+def open_all(n, first_bytes):
+    """n connections to the proxy, first_bytes(i) sent on each."""
+    socks = []
+    for i in range(n):
+        s = socket.create_connection(proxy(), timeout=30)
+        s.sendall(first_bytes(i))
+        socks.append(s)
+    return socks
+
+
+def read_until(socks, done):
+    """Reads every socket until done(buffer) or EOF; the buffers, in order."""
+    bufs = [b""] * len(socks)
+    sel = selectors.DefaultSelector()
+    for i, s in enumerate(socks):
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, i)
+    left = len(socks)
+    end = time.monotonic() + DEADLINE
+    while left and time.monotonic() < end:
+        for key, _ in sel.select(timeout=1.0):
+            i = key.data
+            try:
+                d = key.fileobj.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                d = b""
+            bufs[i] += d
+            if not d or done(bufs[i]):
+                sel.unregister(key.fileobj)
+                left -= 1
+    sel.close()
+    for s in socks:
+        s.setblocking(True)
+    return bufs
+
+
+def status(buf):
+    line = buf.split(b"\r\n", 1)[0].split(b" ")
+    return line[1].decode() if len(line) > 1 else "none"
+
+
+def get(url):
+    host = urlsplit(url).netloc
+    return (f"GET {url} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").encode()
+
+
+def tunnels(n, target, held_url):
+    socks = open_all(n, lambda i: f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
+    heads = read_until(socks, lambda b: b"\r\n\r\n" in b)
+    say("open", sum(1 for h in heads if status(h) == "200"))
+    refused = [h for h in heads if status(h) != "200"]
+    if refused:
+        say("refused", f"{len(refused)}, the first: {refused[0][:300]!r}")
+    for round_, key in ((1, "echoed"), (2, "echoed2")):
+        for i, s in enumerate(socks):
+            s.sendall(f"ping {round_} {i}\n".encode())
+        echoes = read_until(socks, lambda b: b.endswith(b"\n"))
+        say(key, sum(1 for i, e in enumerate(echoes) if e == f"ping {round_} {i}\n".encode()))
+        if round_ == 1:
+            [h] = open_all(1, lambda i: get(held_url))
+            [answer] = read_until([h], lambda b: False)  # to EOF: Connection: close
+            say("held", status(answer))
+            h.close()
+    for s in socks:
+        s.close()
+
+
+def requests(n, url):
+    socks = open_all(n, lambda i: get(url))
+    say("sent", n)
+    answers = read_until(socks, lambda b: False)
+    say("answered", sum(1 for a in answers if a))
+    say("ok200", sum(1 for a in answers if status(a) == "200"))
+    for s in socks:
+        s.close()
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "tunnels":
+        tunnels(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    elif mode == "requests":
+        requests(int(sys.argv[2]), sys.argv[3])
+    else:
+        sys.exit("usage: conns.py tunnels N HOST:PORT HELD_URL | requests N URL")
