@@ -132,9 +132,19 @@ class LifecycleIT {
       Thread.sleep(50);
     }
     assertEquals(List.of(), processesNamed(marker), "the sandbox outlived its supervisor");
+    // nothing stale: ps does not believe the registry entry of a dead supervisor, and the
+    // audit chain it was writing verifies (before and after the next run appends to it)
+    Cli.Result ps = Cli.run(home(), null, "ps", "-o", "json");
+    assertEquals(0, ps.exit(), ps::toString);
+    assertEquals(0, new com.fasterxml.jackson.databind.ObjectMapper().readTree(ps.stdout())
+        .size(), ps::toString);
+    Cli.Result verify = Cli.run(home(), null, "audit", "verify", "life");
+    assertEquals(0, verify.exit(), verify::toString);
     // the next run sweeps the cgroup the dead supervisor left
     assertEquals(0, Cli.run(home(), null, "run", f.toString()).exit());
     assertEquals(List.of(), cgroupsOf(jvmPid), "a stale cgroup survived the next run's sweep");
+    verify = Cli.run(home(), null, "audit", "verify", "life");
+    assertEquals(0, verify.exit(), verify::toString);
   }
 
   /** A sleep duration no other process has, so its command line identifies the process. */
