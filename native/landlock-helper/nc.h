@@ -143,6 +143,11 @@ int bridge_listen(const struct nc_plan *plan, int hand_fd);
 /* Accepts connections and hands them to the supervisor over proxy_fd until none is waiting
  * (0) or proxy_fd is full (1: one is kept back; call again once proxy_fd is writable). */
 int bridge_pump(int listen_fd, int proxy_fd);
+/* peer.c: the one process inside holding the client end of an accepted connection (0: none or
+ * several), its executable in exe. */
+struct sockaddr_in;
+pid_t peer_identify(const struct sockaddr_in *peer, const struct sockaddr_in *self, char *exe,
+		    size_t exe_size);
 
 /* pty.c: the agent's terminal when the operator has one. */
 struct nc_pty {
