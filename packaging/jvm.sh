@@ -11,7 +11,11 @@
 # the supervisor, a server for the agent's whole life (the proxy, TLS inspection, privacy scans),
 # where C2 is worth ~10x the throughput of inspected TLS. Its thresholds are raised 20x so that
 # start-up code is left to C1 (C2 as usual costs ~80 ms at start, this ~25) and only what stays
-# hot, the relay and TLS loops, reaches C2. No hsperfdata file (only jps/jstat read it).
+# hot, the relay and TLS loops, reaches C2. Its memory is bounded (docs/reliability.md: ~180 MiB
+# peak with 1000 connections open): 256 MiB of heap and 256 MiB of direct buffers, whatever the
+# machine's size; a connection that finds the direct buffers spent is closed (Netty's own error),
+# and a heap that is spent ends the supervisor, which takes the sandbox with it (fail closed)
+# rather than leaving a proxy that half works. No hsperfdata file (only jps/jstat read it).
 # JNA loads its native part from where the build unpacked it, instead of extracting it from the
 # jar to a temp file on every start, and is given the library path, which it otherwise learns by
 # running `ldconfig -p` (we only bind libc, which JNA takes from the process itself).
@@ -21,7 +25,8 @@ nemoclaw_jvm_flags() {
     --enable-native-access=ALL-UNNAMED -Dnemoclaw.install="$install"
     -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8)   # messages are UTF-8 in any locale
   if [[ $command == run ]]; then
-    JVM_FLAGS+=(-XX:Tier4InvocationThreshold=100000 -XX:Tier4MinInvocationThreshold=50000
+    JVM_FLAGS+=(-Xmx256m -XX:MaxDirectMemorySize=256m -XX:+ExitOnOutOfMemoryError
+      -XX:Tier4InvocationThreshold=100000 -XX:Tier4MinInvocationThreshold=50000
       -XX:Tier4CompileThreshold=120000 -XX:Tier4BackEdgeThreshold=1000000)
   else
     JVM_FLAGS+=(-XX:TieredStopAtLevel=1)

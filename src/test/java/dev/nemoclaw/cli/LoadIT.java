@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LoadIT {
   static final int CONNECTIONS = Integer.getInteger("nemoclaw.load.connections", 1000);
   static final int SANDBOXES = Integer.getInteger("nemoclaw.load.sandboxes", 20);
-  /** What a supervisor may hold at its peak, whatever the load above (it has no -Xmx of its own). */
-  static final long RSS_BOUND = 768L << 20;
+  /** What a supervisor may hold at its peak (its JVM: 256 MiB heap + 256 MiB direct, packaging/jvm.sh). */
+  static final long RSS_BOUND = 512L << 20;
 
   @TempDir static Path work;
   static HttpServer http;
