@@ -109,6 +109,32 @@ class LifecycleIT {
     assertEquals(List.of(), processesNamed(marker), "processes survived the sandbox");
   }
 
+  /** `stop` and SIGTERM to the supervisor both end an agent that ignores SIGTERM. */
+  @Test
+  void anAgentThatIgnoresSigtermIsKilledAfterTheGrace() throws Exception {
+    Path f = spec("");
+    String script = "trap '' TERM; echo ready; sleep %s; echo SURVIVED";
+    String marker = uniqueSleep();
+    Bg bg = Bg.start(home(), dir, "run", f.toString(), "--", "sh", "-c", script.formatted(marker));
+    bg.awaitStdout("ready", 30);
+    long t0 = System.nanoTime();
+    Cli.Result stop = Cli.run(home(), null, "stop", "life", "--grace", "1s");
+    long stopMs = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(0, stop.exit(), stop::toString);
+    assertEquals(128 + 9, bg.waitFor(), bg::stderr); // SIGKILL: SIGTERM was ignored
+    assertTrue(stopMs >= 1000 && stopMs < 10_000, "stop took " + stopMs + " ms");
+    assertTrue(!bg.stdout().contains("SURVIVED"), bg::stdout);
+    assertEquals(List.of(), processesNamed(marker), "the agent outlived stop");
+
+    // SIGTERM to the supervisor itself (what a service manager sends): the same, 10 s later
+    marker = uniqueSleep();
+    bg = Bg.start(home(), dir, "run", f.toString(), "--", "sh", "-c", script.formatted(marker));
+    bg.awaitStdout("ready", 30);
+    bg.p().destroy();
+    assertEquals(128 + 9, bg.waitFor(), bg::stderr);
+    assertEquals(List.of(), processesNamed(marker), "the agent outlived its supervisor's SIGTERM");
+  }
+
   @Test
   void killDashNineOfTheSupervisorTakesTheSandboxWithIt() throws Exception {
     String marker = uniqueSleep();
