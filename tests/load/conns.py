@@ -6,6 +6,10 @@
       "open: N" and "echoed: K"; then asks HELD_URL (held for an operator: the test approves it
       while the N tunnels stay open) and prints "held: STATUS"; then echoes a second line on
       every tunnel ("echoed2: K") and closes them.
+  conns.py inspected N HOST:PORT
+      opens N CONNECT tunnels to an HTTPS origin the proxy inspects, a TLS session with the
+      sandbox CA in each (trusted through SSL_CERT_FILE), all kept open; then one keep-alive
+      GET on each in turn; prints "tls: K" (handshakes done) and "ok200: K".
   conns.py requests N URL
       sends N GET requests for URL at once (absolute form, one connection each) and waits for
       every answer; prints "sent: N" as soon as all are sent, then "answered: K", "ok200: K".
@@ -14,6 +18,7 @@ Everything on one thread with selectors: N sockets, not N threads (the sandbox's
 """
 import os
 import selectors
+import ssl
 import socket
 import sys
 import time
@@ -101,6 +106,29 @@ def tunnels(n, target, held_url):
         s.close()
 
 
+def inspected(n, target):
+    host = target.split(":")[0]
+    socks = open_all(n, lambda i: f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
+    heads = read_until(socks, lambda b: b"\r\n\r\n" in b)
+    ctx = ssl.create_default_context()
+    sessions = [ctx.wrap_socket(s, server_hostname=host) for s, h in zip(socks, heads)
+                if status(h) == "200"]
+    say("tls", len(sessions))
+    ok = 0
+    for i, t in enumerate(sessions):
+        t.sendall(f"GET /ok/{i} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.endswith(b"\n"):
+            d = t.recv(65536)
+            if not d:
+                break
+            answer += d
+        ok += status(answer) == "200" and answer.endswith(f"/ok/{i}\n".encode())
+    say("ok200", ok)
+    for t in sessions:
+        t.close()
+
+
 def requests(n, url):
     socks = open_all(n, lambda i: get(url))
     say("sent", n)
@@ -115,7 +143,9 @@ if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "tunnels":
         tunnels(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    elif mode == "inspected":
+        inspected(int(sys.argv[2]), sys.argv[3])
     elif mode == "requests":
         requests(int(sys.argv[2]), sys.argv[3])
     else:
-        sys.exit("usage: conns.py tunnels N HOST:PORT HELD_URL | requests N URL")
+        sys.exit("usage: conns.py tunnels N HOST:PORT HELD_URL | inspected N HOST:PORT | requests N URL")

@@ -10,19 +10,15 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsServer;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,7 +47,8 @@ class InspectIT {
   @BeforeAll
   static void start() throws Exception {
     addedAddress = TestNet.add();
-    origin = TestNet.https(0, originTls(), InspectIT::serve);
+    origin = TestNet.https(0, TestNet.selfSigned(work, "secure.test"), InspectIT::serve);
+    originPem = work.resolve("secure.test.pem");
     port = origin.getAddress().getPort();
     plain = TestNet.http(50, InspectIT::serve);
     plainPort = plain.getAddress().getPort();
@@ -100,33 +97,6 @@ class InspectIT {
     try (OutputStream o = ex.getResponseBody()) {
       o.write(body);
     }
-  }
-
-  /** A keytool-made certificate for secure.test; its PEM is the supervisor's SSL_CERT_FILE. */
-  static SSLContext originTls() throws Exception {
-    Path ks = work.resolve("origin.p12");
-    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    run(keytool, "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12",
-        "-storepass", "changeit", "-keypass", "changeit", "-alias", "origin", "-keyalg", "EC",
-        "-dname", "CN=secure.test", "-ext", "SAN=dns:secure.test", "-validity", "2");
-    originPem = work.resolve("origin.pem");
-    run(keytool, "-exportcert", "-rfc", "-keystore", ks.toString(), "-storepass", "changeit",
-        "-alias", "origin", "-file", originPem.toString());
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (FileInputStream in = new FileInputStream(ks.toFile())) {
-      store.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
-    kmf.init(store, "changeit".toCharArray());
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    return ctx;
-  }
-
-  static void run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), out);
   }
 
   static final String INSPECTED = """

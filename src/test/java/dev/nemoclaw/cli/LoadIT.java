@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Load (issue 13, docs/reliability.md): a thousand connections at once in one sandbox, relayed
- * and held; an approval decided while they are open; twenty sandboxes at once on the machine's
+ * Load (issue 13, docs/reliability.md): a thousand connections at once in one sandbox, relayed,
+ * inspected (TLS both ways) and held; an approval decided while they are open; twenty sandboxes at once on the machine's
  * cores. Each case asserts nothing is lost (every connection answered, every byte echoed, every
  * run's output whole, no cgroup or registry entry left) and reports the supervisor's peak RSS
  * and the times to {@code target/load.txt}; bounds are generous (this is not a benchmark:
@@ -36,12 +37,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LoadIT {
   static final int CONNECTIONS = Integer.getInteger("nemoclaw.load.connections", 1000);
+  /** Inspected sessions cost TLS handshakes on both sides: fewer in CI, bench/load.sh runs 1000. */
+  static final int INSPECTED = Integer.getInteger("nemoclaw.load.inspected", 250);
   static final int SANDBOXES = Integer.getInteger("nemoclaw.load.sandboxes", 20);
   /** What a supervisor may hold at its peak (its JVM: 256 MiB heap + 256 MiB direct, packaging/jvm.sh). */
   static final long RSS_BOUND = 512L << 20;
 
   @TempDir static Path work;
   static HttpServer http;
+  static HttpsServer https;
   static ServerSocket echo;
   static ExecutorService echoThreads;
   static Path hosts;
@@ -51,11 +55,12 @@ class LoadIT {
   static void start() throws Exception {
     added = TestNet.add();
     http = TestNet.http(2048, TestNet::hello);
+    https = TestNet.https(0, TestNet.selfSigned(work, "secure.test"), TestNet::hello);
     echo = new ServerSocket(0, 2048, InetAddress.getByName(TestNet.IP));
     echoThreads = Executors.newVirtualThreadPerTaskExecutor();
     echoThreads.submit(LoadIT::echoAll);
     hosts = work.resolve("hosts");
-    Files.writeString(hosts, TestNet.IP + " echo.test held.test many.test hello.test\n");
+    Files.writeString(hosts, TestNet.IP + " echo.test held.test many.test hello.test secure.test\n");
     Files.createDirectories(work.resolve("load"));
     Files.copy(Cli.REPO.resolve("tests/load/conns.py"), work.resolve("load/conns.py"));
     TestNet.readableBySandbox(work);
@@ -65,6 +70,7 @@ class LoadIT {
   static void stop() throws Exception {
     if (http != null) {
       http.stop(0);
+      https.stop(0);
       echo.close();
       echoThreads.shutdownNow();
     }
@@ -107,14 +113,17 @@ class LoadIT {
           allow:
             - {host: echo.test, ports: [%d]}
             - {host: hello.test, ports: [%d]}
+            - {host: secure.test, ports: [%d], inspect: true}
         """.formatted(name, new ObjectMapper().writeValueAsString(script), unknown,
-        echo.getLocalPort(), http.getAddress().getPort()));
+        echo.getLocalPort(), http.getAddress().getPort(), https.getAddress().getPort()));
     return f;
   }
 
+  /** The supervisor resolves the test names to 203.0.113.7 and trusts secure.test's certificate. */
   Map<String, String> env(String home) {
     return Map.of("NEMOCLAW_HOME", work.resolve(home).toString(),
-        "JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts);
+        "JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts,
+        "SSL_CERT_FILE", work.resolve("secure.test.pem").toString());
   }
 
   String url(String host, String path) {
@@ -166,6 +175,25 @@ class LoadIT {
       assertEquals(CONNECTIONS + "", line(out, "echoed2"), out);
       report(CONNECTIONS + " tunnels: approval decided in " + decideMs + " ms (the CLI's round "
           + "trip) with all open; supervisor peak RSS " + rss.peakMiB() + " MiB");
+      assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
+    }
+  }
+
+  /** Many TLS sessions open at once through inspection: the heaviest path, in memory. */
+  @Test
+  void inspectedTlsSessionsStayOpenAtOnceAndEachIsServed() throws Exception {
+    Map<String, String> env = env("inspected");
+    Bg bg = Bg.start(env, work, "run", spec("load-tls", "deny", "python3 /load/conns.py inspected "
+        + INSPECTED + " secure.test:" + https.getAddress().getPort()).toString());
+    try (Rss rss = Rss.of(bg.p().pid())) {
+      long t0 = System.nanoTime();
+      assertEquals(0, bg.waitFor(), bg::stderr);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      String out = bg.stdout();
+      assertEquals(INSPECTED + "", line(out, "tls"), out);
+      assertEquals(INSPECTED + "", line(out, "ok200"), out);
+      report(INSPECTED + " inspected TLS sessions open at once, each served: " + ms
+          + " ms in all (start included); supervisor peak RSS " + rss.peakMiB() + " MiB");
       assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
     }
   }

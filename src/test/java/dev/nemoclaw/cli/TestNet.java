@@ -8,11 +8,14 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.util.concurrent.Executors;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -52,6 +55,35 @@ final class TestNet {
     HttpsServer s = HttpsServer.create(new InetSocketAddress(IP, port), 50);
     s.setHttpsConfigurator(new HttpsConfigurator(tls));
     return serve(s, handler);
+  }
+
+  /**
+   * A TLS context with a keytool-made certificate for {@code host}, whose PEM is written to
+   * {@code dir/HOST.pem} (what the supervisor's SSL_CERT_FILE names, to trust that origin).
+   */
+  static SSLContext selfSigned(Path dir, String host) throws Exception {
+    Path ks = dir.resolve(host + ".p12");
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    keytool(keytool, "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12",
+        "-storepass", "changeit", "-keypass", "changeit", "-alias", "origin", "-keyalg", "EC",
+        "-dname", "CN=" + host, "-ext", "SAN=dns:" + host, "-validity", "2");
+    keytool(keytool, "-exportcert", "-rfc", "-keystore", ks.toString(), "-storepass", "changeit",
+        "-alias", "origin", "-file", dir.resolve(host + ".pem").toString());
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    try (FileInputStream in = new FileInputStream(ks.toFile())) {
+      store.load(in, "changeit".toCharArray());
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
+    kmf.init(store, "changeit".toCharArray());
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    return ctx;
+  }
+
+  private static void keytool(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor() == 0, out);
   }
 
   /** Answers every request with {@code hello from origin PATH}. */
