@@ -47,6 +47,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -55,6 +56,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: reads requests with Netty's codec, asks the {@link Gatekeeper}, and
@@ -71,6 +74,11 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>With privacy screening on, a request body that can be read as text is collected whole
  * (COLLECTING), scanned off the event loop (SCANNING), and only then sent on, masked or not.
+ *
+ * <p>Waiting on the client has deadlines ({@link ProxyLimits#headerTimeout()},
+ * {@link ProxyLimits#bodyTimeout()}): from the first byte of a request to the end of its head
+ * (IDLE with part of a request in the codec), and over a collected body (COLLECTING). One timer
+ * at a time, on the event loop, cancelled as the state moves on.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State {
@@ -151,6 +159,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private Exchange ex;
   private Channel origin;
   private String originKey;
+  private ScheduledFuture<?> deadline;
 
   ClientHandler(ProxyRuntime rt, Peer peer, ProxyServerCodec codec) {
     this.rt = rt;
@@ -161,6 +170,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     client = ctx.channel();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    disarm(); // replaced by a relay: nothing here waits on the client any more
   }
 
   // ---------------------------------------------------------------- client side
@@ -181,6 +195,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     inbox.add(msg);
     drain();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    watchHead(); // bytes came that did not make a whole head
+    ctx.fireChannelReadComplete();
   }
 
   private void drain() {
@@ -228,6 +248,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       origin.flush();
     }
     updateRead();
+    watchHead();
   }
 
   private void updateRead() {
@@ -243,6 +264,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void startRequest(HttpRequest r) {
+    disarm(); // the head is here
     if (r.decoderResult().isFailure()) {
       ReferenceCountUtil.release(r);
       rejectMalformed(r.decoderResult().cause());
@@ -714,6 +736,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     ex.go = go;
     ex.body = client.alloc().compositeBuffer(1024);
     state = State.COLLECTING;
+    watchBody();
     drain();
     return true;
   }
@@ -754,6 +777,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (!last) {
       return;
     }
+    disarm();
     state = State.SCANNING;
     Exchange mine = ex;
     byte[] body = ByteBufUtil.getBytes(ex.body);
@@ -1320,6 +1344,57 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     client.config().setAutoRead(true);
   }
 
+  // ---------------------------------------------------------------- deadlines
+
+  /**
+   * Starts the head deadline when part of a request has arrived and the connection waits for
+   * the rest of its head: from here on the client is the slow one, not the proxy.
+   */
+  private void watchHead() {
+    if (state != State.IDLE || deadline != null || !client.isActive() || !codec.midRequest()) {
+      return;
+    }
+    Duration limit = rt.limits().headerTimeout();
+    deadline = schedule(limit, () -> {
+      if (state == State.IDLE) {
+        reject(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", "the request line and"
+            + " headers did not arrive in full within " + limit.toMillis() + " ms of the"
+            + " request's first byte (the proxy's header timeout)");
+      }
+    });
+  }
+
+  /** Starts the deadline of the body being collected for screening. */
+  private void watchBody() {
+    Exchange mine = ex;
+    Duration limit = rt.limits().bodyTimeout();
+    deadline = schedule(limit, () -> {
+      if (mine == ex && state == State.COLLECTING) {
+        end("request_timeout");
+        clearExchange();
+        reject(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", "the request body, which"
+            + " the proxy reads whole before sending it on, did not arrive in full within "
+            + limit.toMillis() + " ms (the proxy's body timeout)");
+      }
+    });
+  }
+
+  private ScheduledFuture<?> schedule(Duration after, Runnable expired) {
+    disarm();
+    return client.eventLoop().schedule(() -> {
+      deadline = null;
+      expired.run();
+    }, after.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Cancels the running deadline; Netty takes a cancelled task off the loop's queue at once. */
+  private void disarm() {
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
+    }
+  }
+
   // ---------------------------------------------------------------- endings
 
   private void end(String outcome) {
@@ -1381,6 +1456,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    disarm();
     if (ex != null) {
       end("client_closed");
       clearExchange();
@@ -1402,6 +1478,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   /** Done with the current exchange: what it still holds goes back to the allocator. */
   private void clearExchange() {
+    disarm(); // a body deadline ends with its exchange
     if (ex != null && ex.body != null) {
       ex.body.release();
       ex.body = null;
