@@ -1301,7 +1301,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  void onOriginInactive(Channel from) {
+  /**
+   * The origin connection is gone, closed or broken ({@code failure}: reset, most often). Before
+   * any answer the client gets a 502 and keeps its connection if its request was read whole; in
+   * the middle of a response the client's connection is closed too, so that a cut body cannot
+   * pass for a whole one.
+   */
+  void onOriginInactive(Channel from, Optional<Throwable> failure) {
     if (from != origin) {
       return;
     }
@@ -1312,10 +1318,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     if (state == State.STREAMING || state == State.AWAIT_RESPONSE) {
       if (!ex.responseStarted) {
-        ex.keepAlive = false;
+        ex.keepAlive &= ex.requestDone; // a client cut off mid-upload is let go
+        String how = failure.map(f -> "the connection to the origin broke before it answered ("
+            + f.getMessage() + ")").orElse("the origin closed the connection before answering");
         answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "origin_closed",
-            ex.destination, "the origin closed the connection before answering"),
-            "origin_closed");
+            ex.destination, how), "origin_closed");
       } else if (!ex.responseDone) {
         end("origin_closed");
         clearExchange();

@@ -339,7 +339,8 @@ class SlowClientTest {
       assertEquals(200, r.status(), r.body());
       assertEquals("hello", r.body());
       // streamed (binary: not screened), over twice the deadline: nothing is held, not cut
-      raw.send("POST " + a + "Content-Type: application/octet-stream\r\nContent-Length: 10\r\n\r\n");
+      raw.send("POST " + a + "Content-Type: application/octet-stream\r\n"
+          + "Content-Length: 10\r\n\r\n");
       drip(raw, "0123456789", new AtomicBoolean()).get(10, TimeUnit.SECONDS);
       r = raw.read();
       assertEquals(200, r.status(), r.body());
