@@ -236,6 +236,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           state = State.DONE; // not the body we expected: nothing after it can be trusted
           client.close();
         } else if (m instanceof LastHttpContent) {
+          disarm();
           state = State.IDLE;
         }
       } else if (state == State.DONE) {
@@ -1355,18 +1356,21 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   /**
    * Starts the head deadline when part of a request has arrived and the connection waits for
-   * the rest of its head: from here on the client is the slow one, not the proxy.
+   * the rest of its head, or for the rest of a refused request's body, read only to keep the
+   * connection for the next request: from here on the client is the slow one, not the proxy.
    */
   private void watchHead() {
-    if (state != State.IDLE || deadline != null || !client.isActive() || !codec.midRequest()) {
+    boolean waiting = state == State.DISCARDING || state == State.IDLE && codec.midRequest();
+    if (!waiting || deadline != null || !client.isActive()) {
       return;
     }
     Duration limit = rt.limits().headerTimeout();
     deadline = schedule(limit, () -> {
-      if (state == State.IDLE) {
-        reject(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", "the request line and"
-            + " headers did not arrive in full within " + limit.toMillis() + " ms of the"
-            + " request's first byte (the proxy's header timeout)");
+      String what = state == State.DISCARDING ? "the rest of the refused request's body"
+          : "the request line and headers";
+      if (state == State.IDLE || state == State.DISCARDING) {
+        reject(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", what + " did not arrive"
+            + " in full within " + limit.toMillis() + " ms (the proxy's header timeout)");
       }
     });
   }

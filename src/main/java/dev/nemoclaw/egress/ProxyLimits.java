@@ -24,7 +24,9 @@ import java.time.Duration;
  * @param idleTimeout          a client connection with no traffic either way for this long is closed
  * @param headerTimeout        once the first byte of a request arrives (on a new connection or a
  *                             kept one), its request line and headers must be complete within
- *                             this long, else 408 and the connection is closed
+ *                             this long, else 408 and the connection is closed; so must the
+ *                             rest of a refused request's body, which the proxy reads (at most
+ *                             64 KiB) only to keep the connection
  * @param bodyTimeout          a request body privacy screening (or MCP governance) collects must
  *                             be complete within this long of the proxy starting to read it
  *                             (once the request is allowed), else 408 and the connection is

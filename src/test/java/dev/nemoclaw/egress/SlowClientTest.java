@@ -294,6 +294,33 @@ class SlowClientTest {
     assertEquals(1, askedAt.size());
   }
 
+  /**
+   * A refused request's body (up to 64 KiB) is read and dropped to keep the connection; dripped,
+   * it is cut like a head.
+   */
+  @Test
+  void aRefusedRequestsBodyThatDripsIsCut() throws Exception {
+    start(EgressProxy.builder(EgressProxyTest.usual().denying("origin.test")));
+    AtomicBoolean stop = new AtomicBoolean();
+    try (Raw raw = new Raw(address)) {
+      raw.send("POST http://origin.test:" + origin.port() + "/echo HTTP/1.1\r\nHost: x\r\n"
+          + "Content-Length: 1000\r\n\r\n");
+      Raw.Response refused = raw.read();
+      assertEquals(403, refused.status());
+      assertTrue(refused.header("Connection") == null, "kept for the next request");
+      long t0 = System.nanoTime();
+      drip(raw, "b".repeat(1000), stop);
+      Raw.Response r = raw.read();
+      long cutMs = (System.nanoTime() - t0) / 1_000_000;
+      stop.set(true);
+      assertTimedOut(r);
+      assertTrue(r.body().contains("refused request's body"), r.body());
+      assertTrue(cutMs >= 900 && cutMs < 3000, "cut after " + cutMs + " ms");
+      assertTrue(raw.closedByPeer());
+    }
+    awaitNoConnections();
+  }
+
   // ------------------------------------------------------------------ the body
 
   @Test
