@@ -77,8 +77,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Waiting on the client has deadlines ({@link ProxyLimits#headerTimeout()},
  * {@link ProxyLimits#bodyTimeout()}): from the first byte of a request to the end of its head
- * (IDLE with part of a request in the codec), and over a collected body (COLLECTING). One timer
- * at a time, on the event loop, cancelled as the state moves on.
+ * (IDLE with part of a request in the codec), over the dropped rest of a refused request's body
+ * (DISCARDING), and over a collected body (COLLECTING). One timer at a time, on the event loop,
+ * cancelled as the state moves on.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State {
