@@ -47,6 +47,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -55,6 +56,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: reads requests with Netty's codec, asks the {@link Gatekeeper}, and
@@ -71,6 +74,12 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>With privacy screening on, a request body that can be read as text is collected whole
  * (COLLECTING), scanned off the event loop (SCANNING), and only then sent on, masked or not.
+ *
+ * <p>Waiting on the client has deadlines ({@link ProxyLimits#headerTimeout()},
+ * {@link ProxyLimits#bodyTimeout()}): from the first byte of a request to the end of its head
+ * (IDLE with part of a request in the codec), over the dropped rest of a refused request's body
+ * (DISCARDING), and over a collected body (COLLECTING). One timer at a time, on the event loop,
+ * cancelled as the state moves on.
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
   private enum State {
@@ -151,6 +160,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   private Exchange ex;
   private Channel origin;
   private String originKey;
+  private ScheduledFuture<?> deadline;
 
   ClientHandler(ProxyRuntime rt, Peer peer, ProxyServerCodec codec) {
     this.rt = rt;
@@ -161,6 +171,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     client = ctx.channel();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    disarm(); // replaced by a relay: nothing here waits on the client any more
   }
 
   // ---------------------------------------------------------------- client side
@@ -181,6 +196,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     inbox.add(msg);
     drain();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    watchHead(); // bytes came that did not make a whole head
+    ctx.fireChannelReadComplete();
   }
 
   private void drain() {
@@ -216,6 +237,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
           state = State.DONE; // not the body we expected: nothing after it can be trusted
           client.close();
         } else if (m instanceof LastHttpContent) {
+          disarm();
           state = State.IDLE;
         }
       } else if (state == State.DONE) {
@@ -228,6 +250,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
       origin.flush();
     }
     updateRead();
+    watchHead();
   }
 
   private void updateRead() {
@@ -243,6 +266,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void startRequest(HttpRequest r) {
+    disarm(); // the head is here
     if (r.decoderResult().isFailure()) {
       ReferenceCountUtil.release(r);
       rejectMalformed(r.decoderResult().cause());
@@ -714,6 +738,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     ex.go = go;
     ex.body = client.alloc().compositeBuffer(1024);
     state = State.COLLECTING;
+    watchBody();
     drain();
     return true;
   }
@@ -754,6 +779,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     if (!last) {
       return;
     }
+    disarm();
     state = State.SCANNING;
     Exchange mine = ex;
     byte[] body = ByteBufUtil.getBytes(ex.body);
@@ -1277,7 +1303,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  void onOriginInactive(Channel from) {
+  /**
+   * The origin connection is gone, closed or broken ({@code failure}: reset, most often). Before
+   * any answer the client gets a 502 and keeps its connection if its request was read whole; in
+   * the middle of a response the client's connection is closed too, so that a cut body cannot
+   * pass for a whole one.
+   */
+  void onOriginInactive(Channel from, Optional<Throwable> failure) {
     if (from != origin) {
       return;
     }
@@ -1288,10 +1320,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
     if (state == State.STREAMING || state == State.AWAIT_RESPONSE) {
       if (!ex.responseStarted) {
-        ex.keepAlive = false;
+        ex.keepAlive &= ex.requestDone; // a client cut off mid-upload is let go
+        String how = failure.map(f -> "the connection to the origin broke before it answered ("
+            + f.getMessage() + ")").orElse("the origin closed the connection before answering");
         answer(Responses.error(HttpResponseStatus.BAD_GATEWAY, "origin_closed",
-            ex.destination, "the origin closed the connection before answering"),
-            "origin_closed");
+            ex.destination, how), "origin_closed");
       } else if (!ex.responseDone) {
         end("origin_closed");
         clearExchange();
@@ -1318,6 +1351,60 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     cp.remove(codec);
     o.config().setAutoRead(true);
     client.config().setAutoRead(true);
+  }
+
+  // ---------------------------------------------------------------- deadlines
+
+  /**
+   * Starts the head deadline when part of a request has arrived and the connection waits for
+   * the rest of its head, or for the rest of a refused request's body, read only to keep the
+   * connection for the next request: from here on the client is the slow one, not the proxy.
+   */
+  private void watchHead() {
+    boolean waiting = state == State.DISCARDING || state == State.IDLE && codec.midRequest();
+    if (!waiting || deadline != null || !client.isActive()) {
+      return;
+    }
+    Duration limit = rt.limits().headerTimeout();
+    deadline = schedule(limit, () -> {
+      String what = state == State.DISCARDING ? "the rest of the refused request's body"
+          : "the request line and headers";
+      if (state == State.IDLE || state == State.DISCARDING) {
+        reject(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", what + " did not arrive"
+            + " in full within " + limit.toMillis() + " ms (the proxy's header timeout)");
+      }
+    });
+  }
+
+  /** Starts the deadline of the body being collected for screening. */
+  private void watchBody() {
+    Exchange mine = ex;
+    Duration limit = rt.limits().bodyTimeout();
+    deadline = schedule(limit, () -> {
+      if (mine == ex && state == State.COLLECTING) {
+        end("request_timeout");
+        clearExchange();
+        reject(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout", "the request body, which"
+            + " the proxy reads whole before sending it on, did not arrive in full within "
+            + limit.toMillis() + " ms (the proxy's body timeout)");
+      }
+    });
+  }
+
+  private ScheduledFuture<?> schedule(Duration after, Runnable expired) {
+    disarm();
+    return client.eventLoop().schedule(() -> {
+      deadline = null;
+      expired.run();
+    }, after.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Cancels the running deadline; Netty takes a cancelled task off the loop's queue at once. */
+  private void disarm() {
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
+    }
   }
 
   // ---------------------------------------------------------------- endings
@@ -1381,6 +1468,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    disarm();
     if (ex != null) {
       end("client_closed");
       clearExchange();
@@ -1402,6 +1490,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
   /** Done with the current exchange: what it still holds goes back to the allocator. */
   private void clearExchange() {
+    disarm(); // a body deadline ends with its exchange
     if (ex != null && ex.body != null) {
       ex.body.release();
       ex.body = null;

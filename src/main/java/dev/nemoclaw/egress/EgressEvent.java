@@ -76,8 +76,13 @@ public sealed interface EgressEvent {
   /**
    * The end of an allowed exchange (one forwarded request and its response) or tunnel (CONNECT or
    * upgraded WebSocket): bytes each way and how long it lasted. {@code outcome} is {@code ok}, or
-   * what went wrong ({@code unresolvable}, {@code connect_timeout}, {@code connect_failed},
-   * {@code origin_closed}, {@code client_closed}, {@code idle_timeout}).
+   * what went wrong, for example {@code unresolvable}, {@code connect_timeout},
+   * {@code connect_failed}, {@code origin_closed} (closed or reset by the origin before the
+   * exchange was done), {@code client_closed}, {@code idle_timeout}, {@code request_timeout} (a
+   * body collected for screening did not arrive within {@link ProxyLimits#bodyTimeout()}), or
+   * the refusal or failure the proxy answered with ({@code bad_request},
+   * {@code privacy_blocked}, ...). A request whose head never arrived in full has no destination
+   * and so no event.
    */
   record Ended(
       Instant time,

@@ -4,11 +4,15 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Optional;
 
 /** The origin side of a forwarded HTTP exchange: hands what the origin says to its client. */
 final class OriginHandler extends ChannelInboundHandlerAdapter {
   private final ClientHandler client;
+  /** What broke the connection (a reset, most often), when it did not simply end. */
+  private Optional<Throwable> failure = Optional.empty();
 
   OriginHandler(ClientHandler client) {
     this.client = client;
@@ -16,6 +20,12 @@ final class OriginHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (failure.isPresent() && msg instanceof LastHttpContent && !(msg instanceof HttpResponse)) {
+      // the decoder ends a body delimited by the connection's close when the connection goes;
+      // after a reset that is where the body was cut, not where it ended
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     if (msg instanceof HttpResponse r) {
       if (r.decoderResult().isFailure()) {
         ReferenceCountUtil.release(msg);
@@ -44,11 +54,12 @@ final class OriginHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    client.onOriginInactive(ctx.channel());
+    client.onOriginInactive(ctx.channel(), failure);
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    failure = Optional.of(cause);
     ctx.close();
   }
 }

@@ -33,7 +33,11 @@ final class ProxyServerCodec
     init(new Decoder(config), new Encoder());
   }
 
-  /** Whether part of a request (or of its headers) has arrived but not all of it. */
+  /**
+   * Whether part of a request (or of its headers) has arrived but not all of it. Blank lines
+   * before a request line count: the decoder skips them, but a client that drips them is as
+   * slow as one that drips a header.
+   */
   boolean midRequest() {
     return inboundHandler().midRequest();
   }
@@ -49,14 +53,15 @@ final class ProxyServerCodec
 
     private int scan = START;
     private int ahead; // bytes past readerIndex already scanned
+    private boolean begun; // bytes arrived since the last request's head was decoded
 
     Decoder(HttpDecoderConfig config) {
       super(config);
     }
 
     boolean midRequest() {
-      return scan == IN_LINE || scan == LINE_START || scan == CR_AT_START || scan == HEADERS_DONE
-          || internalBuffer().isReadable();
+      return begun || scan == IN_LINE || scan == LINE_START || scan == CR_AT_START
+          || scan == HEADERS_DONE || internalBuffer().isReadable();
     }
 
     @Override
@@ -66,8 +71,12 @@ final class ProxyServerCodec
         buffer.skipBytes(buffer.readableBytes());
         return;
       }
+      if (scan != HEADERS_DONE && buffer.isReadable()) {
+        begun = true;
+      }
       if (scan != HEADERS_DONE && foldAhead(buffer)) {
         scan = FAILED;
+        begun = false;
         buffer.skipBytes(buffer.readableBytes());
         HttpMessage bad = createInvalidMessage();
         bad.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(
@@ -84,6 +93,7 @@ final class ProxyServerCodec
         Object o = out.get(i);
         if (o instanceof HttpRequest r) {
           methods.add(r.method());
+          begun = false;
         }
         if (o instanceof LastHttpContent) {
           scan = START;

@@ -169,6 +169,39 @@ class InspectionTest {
         "allow GET /hello"), inner);
   }
 
+  /** The head deadline holds inside an inspected tunnel too, where bytes arrive decrypted. */
+  @Test
+  void aHeadDrippedInsideTheTunnelIsCut() throws Exception {
+    InetSocketAddress proxy = proxy(EgressProxy.builder(l7()).sandboxCa(sandboxCa)
+        .upstreamTrust(HostTrust.of(List.of(publicCa.cert)))
+        .limits(ProxyLimits.defaults().withHeaderTimeout(Duration.ofSeconds(1))));
+    Raw tls = inspected(proxy, "origin.test");
+    tls.send(get("/hello"));
+    assertEquals(200, tls.read().status());
+    String head = "GET /hello HTTP/1.1\r\nHost: origin.test\r\nX-Pad: " + "a".repeat(200);
+    long t0 = System.nanoTime();
+    Thread dripper = Thread.ofVirtual().start(() -> {
+      try {
+        for (int i = 0; i < head.length(); i++) {
+          tls.send(head.substring(i, i + 1));
+          Thread.sleep(200);
+        }
+      } catch (IOException | InterruptedException e) {
+        // cut
+      }
+    });
+    try {
+      Raw.Response r = tls.read();
+      long cutMs = (System.nanoTime() - t0) / 1_000_000;
+      assertEquals(408, r.status(), r.body());
+      assertEquals("request_timeout", JSON.readTree(r.body()).get("error").asText());
+      assertTrue(cutMs < 3000, "cut after " + cutMs + " ms");
+    } finally {
+      dripper.interrupt();
+    }
+    assertEquals(1, origin.seen.size());
+  }
+
   @Test
   void aRefusedRequestWhoseBodyComesLaterKeepsTheConnection() throws Exception {
     InetSocketAddress proxy = proxy(l7(), HostTrust.of(List.of(publicCa.cert)));
