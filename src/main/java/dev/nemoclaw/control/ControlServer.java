@@ -583,7 +583,7 @@ public final class ControlServer implements AutoCloseable {
       try {
         while (!dropped.get()) {
           if (!ch.isOpen() || answersLost) {
-            return; // the connection ended: shutdown() has already done the rest
+            return; // the connection ended, or its peer stopped reading: nothing to send
           }
           ObjectNode e;
           try {
