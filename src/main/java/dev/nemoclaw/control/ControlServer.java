@@ -36,8 +36,15 @@ import jdk.net.UnixDomainPrincipal;
 
 /**
  * The control socket of one running sandbox (docs/control-protocol.md): translates JSON lines to
- * {@link ControlTarget} calls and back, one virtual thread per connection. It decides nothing:
- * what a verdict means is the target's business.
+ * {@link ControlTarget} calls and back, one thread per connection. It decides nothing: what a
+ * verdict means is the target's business.
+ *
+ * <p>Connections have no read timeout: {@code term} and {@code logs -f} subscribe and then send
+ * nothing for as long as they watch. Only the owner's uid and root get past the socket's 0600 (in
+ * a 0700 directory) and the {@code SO_PEERCRED} check, and the agent cannot reach the socket at
+ * all, so an idle connection is a local client's own doing; what bounds the cost of a runaway one
+ * (a thread, a 64 KiB buffer, an event queue each) is {@link #MAX_CONNECTIONS}: beyond it a new
+ * connection is answered {@code busy} and closed, and accepting goes on.
  */
 public final class ControlServer implements AutoCloseable {
   /** The longest request line accepted (1 MiB); longer ones get {@code bad_request}. */
@@ -46,6 +53,8 @@ public final class ControlServer implements AutoCloseable {
   static final int EVENT_QUEUE = 4096;
   /** How long the final event to a dropped subscriber may take before the connection is cut. */
   static final Duration DROP_GRACE = Duration.ofSeconds(2);
+  /** Connections served at once; more are answered {@code busy} and closed. */
+  static final int MAX_CONNECTIONS = 256;
   static final Set<String> TOPICS = Set.of("approvals", "egress", "stats", "output", "lifecycle");
   static final Set<String> VERDICTS = Set.of("once", "session", "always", "deny", "deny-always");
   static final Set<String> CHANNELS = Set.of("tui", "cli", "api");
@@ -58,9 +67,11 @@ public final class ControlServer implements AutoCloseable {
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread acceptor;
+  private final int maxConnections;
 
   private ControlServer(Path socket, ControlTarget target, ServerSocketChannel server,
-      UserPrincipal self, UserPrincipal root) {
+      UserPrincipal self, UserPrincipal root, int maxConnections) {
+    this.maxConnections = maxConnections;
     this.socket = socket;
     this.target = target;
     this.server = server;
@@ -80,6 +91,12 @@ public final class ControlServer implements AutoCloseable {
    * replaces a dead socket file.
    */
   public static ControlServer start(Path socket, ControlTarget target) throws IOException {
+    return start(socket, target, MAX_CONNECTIONS);
+  }
+
+  /** As {@link #start(Path, ControlTarget)}, with another bound on connections (tests). */
+  static ControlServer start(Path socket, ControlTarget target, int maxConnections)
+      throws IOException {
     socket = socket.toAbsolutePath();
     Path dir = socket.getParent();
     privateDir(dir);
@@ -101,7 +118,7 @@ public final class ControlServer implements AutoCloseable {
       Files.move(tmp, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       UserPrincipal root = dir.getFileSystem().getUserPrincipalLookupService()
           .lookupPrincipalByName("0");
-      ControlServer s = new ControlServer(socket, target, ch, self, root);
+      ControlServer s = new ControlServer(socket, target, ch, self, root, maxConnections);
       s.acceptor.start();
       return s;
     } catch (IOException | RuntimeException e) {
@@ -147,6 +164,11 @@ public final class ControlServer implements AutoCloseable {
     return socket;
   }
 
+  /** Connections open now (each has its own thread). */
+  int connections() {
+    return connections.size();
+  }
+
   private void acceptLoop() {
     while (!closed.get()) {
       SocketChannel c;
@@ -162,10 +184,43 @@ public final class ControlServer implements AutoCloseable {
         sleep(Duration.ofMillis(50));
         continue;
       }
+      if (connections.size() >= maxConnections) {
+        busy(c);
+        continue;
+      }
       Connection conn = new Connection(c);
       connections.add(conn);
       Thread.ofPlatform().daemon().name("control " + socket.getFileName()).start(conn::serve);
     }
+  }
+
+  /**
+   * Refuses a connection over the bound, from the accepting thread: one short line fits any
+   * socket buffer, so the write does not block. The channel is closed a second later, not at
+   * once: until then the peer's request still goes somewhere, so the peer gets to read why
+   * instead of failing its write with a broken pipe.
+   */
+  private void busy(SocketChannel c) {
+    try {
+      byte[] b = Lines.JSON.writeValueAsBytes(error(null, "busy", "this sandbox already serves "
+          + maxConnections + " control connections; close some (idle `nemoclaw term` or "
+          + "`logs -f` clients?) and try again"));
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(b.length + 1).put(b)
+          .put((byte) '\n').flip();
+      c.configureBlocking(false);
+      c.write(buf);
+      c.shutdownOutput();
+    } catch (IOException e) {
+      // the peer is gone already
+    }
+    Thread.ofVirtual().start(() -> {
+      sleep(Duration.ofSeconds(1));
+      try {
+        c.close();
+      } catch (IOException e) {
+        // closed already
+      }
+    });
   }
 
   /** Stops listening, closes every connection and every subscription, removes the socket file. */
@@ -214,6 +269,12 @@ public final class ControlServer implements AutoCloseable {
     private final AtomicBoolean dropped = new AtomicBoolean();
     private volatile AutoCloseable subscription;
     private volatile Thread pump;
+    /**
+     * The peer stopped reading (a write failed): answers and events are dropped, but requests it
+     * sent whole before going are still carried out, so whether a {@code decide} pipelined behind
+     * another request counts does not depend on when the peer's close lands.
+     */
+    private volatile boolean answersLost;
     private String user = "?";
 
     Connection(SocketChannel ch) {
@@ -231,7 +292,7 @@ public final class ControlServer implements AutoCloseable {
           try {
             line = lines.read();
           } catch (Lines.TooLong e) {
-            lines.write(error(null, "bad_request", "request line longer than 1 MiB"));
+            answer(error(null, "bad_request", "request line longer than 1 MiB"));
             continue;
           }
           if (line == null) {
@@ -290,30 +351,43 @@ public final class ControlServer implements AutoCloseable {
       }
     }
 
-    private void handle(String line) throws IOException {
+    /** Writes one answer; a peer that no longer reads loses it (see {@link #answersLost}). */
+    private void answer(ObjectNode line) {
+      if (answersLost) {
+        return;
+      }
+      try {
+        lines.write(line);
+      } catch (IOException e) {
+        answersLost = true;
+        closeSubscription();
+      }
+    }
+
+    private void handle(String line) {
       JsonNode req;
       try {
         req = Lines.JSON.readTree(line);
       } catch (JsonProcessingException e) {
-        lines.write(error(null, "bad_request", "invalid JSON: " + e.getOriginalMessage()));
+        answer(error(null, "bad_request", "invalid JSON: " + e.getOriginalMessage()));
         return;
       }
       if (req == null || !req.isObject()) {
-        lines.write(error(null, "bad_request", "a request is a JSON object"));
+        answer(error(null, "bad_request", "a request is a JSON object"));
         return;
       }
       JsonNode idNode = req.get("id");
       JsonNode id = idNode != null && (idNode.isNumber() || idNode.isTextual()) ? idNode : null;
       JsonNode op = req.get("op");
       if (op == null || !op.isTextual()) {
-        lines.write(error(id, "bad_request", "missing \"op\" (a string)"));
+        answer(error(id, "bad_request", "missing \"op\" (a string)"));
         return;
       }
       ObjectNode result;
       try {
         result = dispatch(op.asText(), (ObjectNode) req);
       } catch (BadRequest e) {
-        lines.write(error(id, e.code, e.getMessage()));
+        answer(error(id, e.code, e.getMessage()));
         return;
       } catch (ControlTarget.ControlError e) {
         ObjectNode err = error(id, e.code(), e.getMessage());
@@ -324,11 +398,11 @@ public final class ControlServer implements AutoCloseable {
             }
           });
         }
-        lines.write(err);
+        answer(err);
         return;
       } catch (RuntimeException e) {
         // the target failed: the peer gets what, never how (no stack trace crosses the socket)
-        lines.write(error(id, "internal", "the supervisor failed to answer " + op.asText() + ": "
+        answer(error(id, "internal", "the supervisor failed to answer " + op.asText() + ": "
             + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
         return;
       }
@@ -336,8 +410,10 @@ public final class ControlServer implements AutoCloseable {
       ok.set("id", id);
       ok.put("ok", true);
       ok.set("result", result);
-      lines.write(ok);
-      if (subscription != null && pump == null) {
+      answer(ok);
+      if (answersLost) {
+        closeSubscription();
+      } else if (subscription != null && pump == null) {
         // events queued while the answer was being prepared go out after it, in order
         pump = Thread.ofPlatform().daemon().name("control-events " + socket.getFileName())
             .start(this::pump);
@@ -488,41 +564,54 @@ public final class ControlServer implements AutoCloseable {
       if (!events.offer(event)) {
         if (dropped.compareAndSet(false, true)) {
           // the pump sends the final event and closes the connection (interrupting it would
-          // close the channel mid-write, so it notices on its own within a poll)
-          Thread.ofVirtual().start(this::closeSubscription);
+          // close the channel mid-write, so it notices on its own within a poll); a pump stuck
+          // writing to a peer that reads nothing at all is cut when the grace ends
+          Thread.ofVirtual().start(() -> {
+            closeSubscription();
+            sleep(DROP_GRACE);
+            shutdown();
+          });
         }
       }
     }
 
+    /**
+     * Sends queued events until the connection ends (its channel closes) or the subscriber is
+     * dropped for falling behind; only a drop sends the final event and cuts the connection.
+     */
     private void pump() {
       try {
         while (!dropped.get()) {
+          if (!ch.isOpen() || answersLost) {
+            return; // the connection ended, or its peer stopped reading: nothing to send
+          }
           ObjectNode e;
           try {
             e = events.poll(100, TimeUnit.MILLISECONDS);
           } catch (InterruptedException ie) {
-            continue;
+            continue; // shutdown() interrupts: the loop looks at the channel again
           }
           if (e != null && !dropped.get()) {
             lines.write(e);
           }
         }
         events.clear();
-        // the peer is slow, so this write may hang: cut the connection if it does
-        Thread.ofVirtual().start(() -> {
-          sleep(DROP_GRACE);
-          shutdown();
-        });
+        // the peer is slow, so this write may hang: offer() started the grace that cuts it
         ObjectNode last = Lines.JSON.createObjectNode();
         last.put("event", "error");
         last.put("error", "slow_subscriber");
         last.put("message", "dropped: fell more than " + EVENT_QUEUE
             + " events behind; reconnect and subscribe again");
         lines.write(last);
-      } catch (IOException e) {
-        // the peer went away
-      } finally {
         shutdown();
+      } catch (IOException e) {
+        // the peer stopped reading or went away: no more events; the serving thread still
+        // carries out what it already sent and ends the connection at its end of stream
+        answersLost = true;
+        closeSubscription();
+        if (dropped.get()) {
+          shutdown();
+        }
       }
     }
 

@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
 final class Lines {
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Thrown by {@link #read()} for a line over the limit; the line has been consumed. */
+  /** Thrown by {@link #read()} for a line over the limit; the rest of it is skipped. */
   static final class TooLong extends IOException {
     TooLong(int limit) {
       super("line longer than " + limit + " bytes");
@@ -28,26 +28,29 @@ final class Lines {
   private final int limit;
   private final ByteBuffer in = ByteBuffer.allocate(64 * 1024).flip();
   private final Object writeLock = new Object();
+  /** Inside a line already refused as too long: discard up to its newline. */
+  private boolean skipping;
 
   Lines(SocketChannel ch, int limit) {
     this.ch = ch;
     this.limit = limit;
   }
 
-  /** The next line without its terminator, or null at end of stream. */
+  /**
+   * The next line without its terminator, or null at end of stream. An unterminated tail before
+   * the end is not a line (its writer went away mid-request) and is dropped. A line over the
+   * limit is refused as soon as it crosses it, without waiting for its end: {@link TooLong} is
+   * thrown, and the next call first skips the rest of it.
+   */
   String read() throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
-    boolean tooLong = false;
     while (true) {
       if (!in.hasRemaining()) {
         in.clear();
         int n = ch.read(in);
         in.flip();
         if (n < 0) {
-          if (tooLong) {
-            throw new TooLong(limit);
-          }
-          return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+          return null;
         }
         continue;
       }
@@ -57,19 +60,17 @@ final class Lines {
         end++;
       }
       boolean found = end < in.limit();
-      if (!tooLong) {
-        if (line.size() + (end - start) > limit) {
-          tooLong = true;
-          line = new ByteArrayOutputStream();
-        } else {
-          line.write(in.array(), in.arrayOffset() + start, end - start);
-        }
-      }
       in.position(found ? end + 1 : end);
+      if (skipping) {
+        skipping = !found;
+        continue;
+      }
+      if (line.size() + (end - start) > limit) {
+        skipping = !found;
+        throw new TooLong(limit);
+      }
+      line.write(in.array(), in.arrayOffset() + start, end - start);
       if (found) {
-        if (tooLong) {
-          throw new TooLong(limit);
-        }
         String s = line.toString(StandardCharsets.UTF_8);
         return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
       }

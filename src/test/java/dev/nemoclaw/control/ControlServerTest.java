@@ -375,6 +375,195 @@ class ControlServerTest {
     assertNull(null);
   }
 
+  // ------------------------------------------------------------ clients that vanish (issue 13)
+
+  /** Live threads named control-something that were not alive in {@code before}. */
+  static List<Thread> newControlThreads(java.util.Set<Thread> before) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("control") && !before.contains(t))
+        .toList();
+  }
+
+  static java.util.Set<Thread> liveThreads() {
+    return java.util.Set.copyOf(Thread.getAllStackTraces().keySet());
+  }
+
+  /** The server has forgotten every connection and left no thread behind. */
+  void awaitNoConnections(java.util.Set<Thread> before) throws Exception {
+    await(() -> server.connections() == 0 && newControlThreads(before).isEmpty());
+  }
+
+  static String decideLine(int id, String approval, String verdict) {
+    return "{\"id\":" + id + ",\"op\":\"decide\",\"approval\":\"" + approval
+        + "\",\"verdict\":\"" + verdict + "\",\"channel\":\"cli\"}\n";
+  }
+
+  @Test
+  void decideThenCloseAtOnceIsAppliedExactlyOnce() throws Exception {
+    var before = liveThreads();
+    for (int i = 0; i < 60; i++) {
+      String id = "c" + i;
+      target.hold(id, "h" + i + ".example.com", 443, 0);
+      Raw r = new Raw(sock);
+      if (i % 2 == 1) {
+        // abrupt: no lingering at all (for a unix socket the same close, but say it)
+        r.ch.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+      }
+      r.send(decideLine(1, id, i % 3 == 0 ? "deny" : "once"));
+      r.close(); // before the answer can have been read
+    }
+    await(() -> target.decisions.size() == 60);
+    for (int i = 0; i < 60; i++) {
+      String id = "c" + i;
+      assertEquals(List.of(id + " " + (i % 3 == 0 ? "deny" : "once") + " ttl=null uses=0 cli"),
+          target.decisions.stream().filter(d -> d.startsWith(id + " ")).toList());
+    }
+    assertTrue(target.pending.isEmpty(), "every decision released its hold");
+    awaitNoConnections(before);
+    try (ControlClient c = ControlClient.connect(sock)) {
+      assertEquals("demo", c.call("hello").path("sandbox").asText(), "still serving");
+    }
+  }
+
+  @Test
+  void aDecideBehindAnAnswerThePeerNeverReadsIsStillApplied() throws Exception {
+    server.close();
+    var released = new java.util.concurrent.CountDownLatch(1);
+    target = new FakeTarget("demo") {
+      @Override
+      public ObjectNode status() {
+        try {
+          released.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return super.status();
+      }
+    };
+    server = ControlServer.start(sock, target);
+    target.hold("a1", "x.example.com", 443, 0);
+    var before = liveThreads();
+    try (Raw r = new Raw(sock)) {
+      // two whole requests, then gone: the answer to the first meets a closed peer
+      r.send("{\"id\":1,\"op\":\"status\"}\n" + decideLine(2, "a1", "once"));
+    }
+    released.countDown();
+    await(() -> target.decisions.size() == 1);
+    assertEquals(List.of("a1 once ttl=null uses=0 cli"), target.decisions);
+    awaitNoConnections(before);
+  }
+
+  @Test
+  void aSubscriberThatVanishesLeavesNoThreadBehind() throws Exception {
+    var before = liveThreads();
+    for (int i = 0; i < 20; i++) {
+      Raw r = new Raw(sock);
+      r.send("{\"id\":1,\"op\":\"subscribe\",\"topics\":[\"approvals\"]}\n");
+      assertTrue(r.next().path("ok").asBoolean());
+      if (i % 2 == 1) {
+        r.ch.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+      }
+      r.close();
+    }
+    await(() -> target.subscribers() == 0);
+    awaitNoConnections(before);
+  }
+
+  @Test
+  void aSubscriberThatNeverReadsAgainIsCutWithinTheGrace() throws Exception {
+    var before = liveThreads();
+    try (Raw r = new Raw(sock)) {
+      r.send("{\"id\":1,\"op\":\"subscribe\",\"topics\":[\"egress\"]}\n");
+      assertTrue(r.next().path("ok").asBoolean());
+      String pad = "y".repeat(1000);
+      // far more than the socket buffers and the queue hold; the peer reads nothing, ever
+      for (int i = 0; i < 20_000; i++) {
+        target.emit("egress", FakeTarget.event("egress").put("n", i).put("pad", pad));
+      }
+      await(() -> target.subscribers() == 0);
+      long t0 = System.nanoTime();
+      awaitNoConnections(before);
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertTrue(ms < ControlServer.DROP_GRACE.toMillis() + 1000, "cut after " + ms + "ms");
+    }
+  }
+
+  @Test
+  void halfARequestThenGoneIsNotExecuted() throws Exception {
+    target.hold("a1", "x.example.com", 443, 0);
+    var before = liveThreads();
+    String whole = decideLine(1, "a1", "always");
+    try (Raw r = new Raw(sock)) {
+      r.send(whole.substring(0, whole.length() - 1)); // everything but the newline
+    }
+    try (Raw r = new Raw(sock)) {
+      r.send(whole.substring(0, 20));
+    }
+    awaitNoConnections(before);
+    assertEquals(List.of(), target.decisions, "an unterminated line is not a request");
+    assertTrue(target.pending.containsKey("a1"));
+  }
+
+  @Test
+  void aHugeLineWithoutNewlineIsRefusedWhileItIsStillComing() throws Exception {
+    var before = liveThreads();
+    try (Raw r = new Raw(sock)) {
+      var stop = new java.util.concurrent.atomic.AtomicBoolean();
+      // the peer never ends its line: the refusal must not wait for a newline or the end
+      Thread w = Thread.ofVirtual().start(() -> {
+        String chunk = "x".repeat(64 * 1024);
+        try {
+          while (!stop.get()) {
+            r.send(chunk);
+          }
+        } catch (IOException e) {
+          // closed by the test
+        }
+      });
+      JsonNode e = r.next();
+      assertEquals("bad_request", e.path("error").asText(), String.valueOf(e));
+      assertTrue(e.path("message").asText().contains("1 MiB"), e::toString);
+      stop.set(true);
+      w.join();
+      r.send("\n{\"id\":2,\"op\":\"hello\"}\n");
+      assertEquals(2, r.next().path("id").asInt(), "usable again after the long line ends");
+    }
+    awaitNoConnections(before);
+  }
+
+  @Test
+  void idleConnectionsAreBoundedAndTheNextOneIsToldWhy() throws Exception {
+    server.close();
+    server = ControlServer.start(sock, target, 4);
+    List<Raw> idle = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        idle.add(new Raw(sock)); // connect, never send
+      }
+      await(() -> server.connections() == 4);
+      try (Raw extra = new Raw(sock)) {
+        extra.send("{\"id\":1,\"op\":\"hello\"}\n");
+        JsonNode e = extra.next();
+        assertEquals("busy", e.path("error").asText(), String.valueOf(e));
+        assertTrue(e.path("message").asText().contains("4"), e::toString);
+        assertNull(extra.next(), "then the end of stream");
+      }
+      try (ControlClient c = ControlClient.connect(sock)) {
+        var busy = assertThrows(ControlTarget.ControlError.class, () -> c.call("hello"));
+        assertEquals("busy", busy.code(), "the client says why, not a broken pipe");
+      }
+      idle.removeFirst().close();
+      await(() -> server.connections() == 3);
+      try (ControlClient c = ControlClient.connect(sock)) {
+        assertEquals("demo", c.call("hello").path("sandbox").asText(), "a freed place is usable");
+      }
+    } finally {
+      for (Raw r : idle) {
+        r.close();
+      }
+    }
+  }
+
   interface Cond {
     boolean ok() throws Exception;
   }
