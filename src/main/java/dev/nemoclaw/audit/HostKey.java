@@ -89,6 +89,14 @@ public final class HostKey {
    * starting at once agree on one key instead of the second silently overwriting the first.
    */
   private static void create(Path f) throws IOException {
+    try {
+      createLinked(f);
+    } catch (IOException e) {
+      throw dev.nemoclaw.host.DiskFull.check(e, f);
+    }
+  }
+
+  private static void createLinked(Path f) throws IOException {
     Files.createDirectories(f.getParent());
     byte[] raw = new byte[32];
     new SecureRandom().nextBytes(raw);

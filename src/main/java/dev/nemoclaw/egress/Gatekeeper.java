@@ -130,7 +130,7 @@ final class Gatekeeper {
       EgressRequest request = new EgressRequest(d.host(), d.port(), method, path, peer.exe());
       outcome = CompletableFuture.supplyAsync(() -> policy.decide(request), blocking)
           .thenCompose(decision -> decision instanceof Decision.Unknown u
-              ? unknown.onUnknown(request, u, peer)
+              ? unknown.onUnknown(request, u, peer).thenApply(this::unlessLockedDown)
               : CompletableFuture.completedFuture(decision))
           .thenApplyAsync(decision -> afterPolicy(d, method.isEmpty(), decision, reuse),
               blocking);
@@ -163,6 +163,14 @@ final class Gatekeeper {
     }
     return new Outcome.Terminate("nemoclaw " + d.host(),
         ca.map(c -> c.serverContext(d.host())));
+  }
+
+  /**
+   * An operator's decision on a held request, unless the audit log failed while it was held:
+   * nothing leaves unrecorded, however it was approved.
+   */
+  private Decision unlessLockedDown(Decision decided) {
+    return policy.lockdown().<Decision>map(deny -> deny).orElse(decided);
   }
 
   private Outcome afterPolicy(Destination d, boolean tunnel, Decision decision, boolean reuse) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.nemoclaw.host.AtomicFile;
+import dev.nemoclaw.host.DiskFull;
 import dev.nemoclaw.spec.AllowRule;
 import dev.nemoclaw.spec.DenyRule;
 import java.io.IOException;
@@ -215,16 +216,24 @@ public final class PolicyStore {
     T run() throws IOException;
   }
 
+  /**
+   * Runs {@code body} holding the store's lock. A full disk fails it as {@link DiskFull} naming
+   * the file or directory; the revisions already there stay as they are, and no temp file stays.
+   */
   private <T> T locked(Locked<T> body) throws IOException {
-    Files.createDirectories(dir);
-    ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(dir.toRealPath(), p -> new ReentrantLock());
-    jvm.lock();
-    try (FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE);
-        FileLock ignored = ch.lock()) {
-      return body.run();
-    } finally {
-      jvm.unlock();
+    try {
+      Files.createDirectories(dir);
+      ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(dir.toRealPath(), p -> new ReentrantLock());
+      jvm.lock();
+      try (FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE);
+          FileLock ignored = ch.lock()) {
+        return body.run();
+      } finally {
+        jvm.unlock();
+      }
+    } catch (IOException e) {
+      throw DiskFull.check(e, dir);
     }
   }
 

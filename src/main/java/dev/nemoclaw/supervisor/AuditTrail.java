@@ -8,6 +8,7 @@ import dev.nemoclaw.audit.AuditLog;
 import dev.nemoclaw.audit.AuditWriter;
 import dev.nemoclaw.audit.HostKey;
 import dev.nemoclaw.egress.EgressEvent;
+import dev.nemoclaw.host.DiskFull;
 import dev.nemoclaw.host.HostDirs;
 import dev.nemoclaw.inference.InferenceEvent;
 import dev.nemoclaw.policy.Revision;
@@ -16,6 +17,7 @@ import dev.nemoclaw.sandbox.Outcome;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +65,13 @@ final class AuditTrail implements AutoCloseable {
       HostKey key = HostKey.loadOrCreate(dirs.config());
       return new AuditTrail(AuditLog.forSandbox(dirs.state(), name).openWriter(key), messages);
     } catch (IOException | IllegalArgumentException e) {
+      if (DiskFull.is(e)) {
+        Path where = e instanceof DiskFull d && d.where().startsWith(dirs.config())
+            ? dirs.config() : dirs.state();
+        throw new Unavailable("cannot write the audit log of " + name + ": the disk holding "
+            + where + " is full (No space left on device); a run whose decisions cannot be"
+            + " recorded does not start: free space there and run again", e);
+      }
       throw new Unavailable("cannot write the audit log of " + name + ": " + e.getMessage()
           + "; a run whose decisions cannot be recorded does not start (check it with `nemoclaw"
           + " audit verify " + name + "`)", e);

@@ -333,7 +333,8 @@ final class Session implements ControlTarget {
       case DecideResult.NotFound nf -> throw new ControlError("unknown_approval",
           "no pending approval " + approval + " in " + name, F.objectNode());
       case DecideResult.PersistFailed pf -> throw new ControlError("persist_failed",
-          "could not store the rule, so nothing was decided: " + pf.cause().getMessage(),
+          "could not store the rule, so nothing was decided (" + approval + " is still pending): "
+              + pf.cause().getMessage(),
           F.objectNode());
       case DecideResult.BulkRefused b -> throw new ControlError("bulk_refused",
           approval + " is an SSRF-class destination: decide it on its own", F.objectNode());

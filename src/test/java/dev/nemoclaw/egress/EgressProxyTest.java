@@ -182,6 +182,52 @@ class EgressProxyTest {
     assertEquals(200, pending.get(10, TimeUnit.SECONDS).statusCode());
   }
 
+  /** The audit log fails while a request is held: the operator's approval no longer lets it out. */
+  @Test
+  void aRequestHeldWhenTheRunLocksDownIsRefusedEvenIfApproved() throws Exception {
+    TestPolicy base = TestPolicy.allowing(Set.of(), Set.of("127.0.0.1"));
+    java.util.concurrent.atomic.AtomicReference<Optional<Decision.Deny>> lockdown =
+        new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
+    dev.nemoclaw.policy.EgressPolicy policy = new dev.nemoclaw.policy.EgressPolicy() {
+      @Override
+      public Decision decide(EgressRequest r) {
+        return lockdown.get().<Decision>map(d -> d).orElseGet(() -> base.decide(r));
+      }
+
+      @Override
+      public boolean namesAddress(InetAddress a, int port) {
+        return base.namesAddress(a, port);
+      }
+
+      @Override
+      public Optional<Decision.Deny> lockdown() {
+        return lockdown.get();
+      }
+    };
+    CompletableFuture<Decision> later = new CompletableFuture<>();
+    List<EgressRequest> held = new CopyOnWriteArrayList<>();
+    InetSocketAddress proxy = start(EgressProxy.builder(policy)
+        .unknownHandler((req, u, peer) -> {
+          held.add(req);
+          return later;
+        }));
+    CompletableFuture<HttpResponse<String>> pending = client(proxy).sendAsync(
+        HttpRequest.newBuilder(URI.create("http://origin.test:" + origin.port() + "/hello"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (held.isEmpty() && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+    assertEquals(1, held.size());
+    lockdown.set(Optional.of(new Decision.Deny("audit", "the audit log stopped taking events",
+        "free disk space")));
+    later.complete(new Decision.Allow("approval once", "the operator allowed it", false));
+    HttpResponse<String> r = pending.get(10, TimeUnit.SECONDS);
+    assertEquals(403, r.statusCode(), r::body);
+    assertEquals("audit", JSON.readTree(r.body()).get("rule").asText(), r::body);
+    assertTrue(origin.seen.isEmpty());
+  }
+
   // ------------------------------------------------------------------ forward, keep-alive
 
   @Test
