@@ -106,25 +106,46 @@ def tunnels(n, target, held_url):
         s.close()
 
 
+def read_response(t):
+    """One response with a Content-Length body, from a blocking socket."""
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        d = t.recv(65536)
+        if not d:
+            return answer
+        answer += d
+    head, body = answer.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        d = t.recv(65536)
+        if not d:
+            break
+        body += d
+    return head + b"\r\n\r\n" + body
+
+
 def inspected(n, target):
     host = target.split(":")[0]
     socks = open_all(n, lambda i: f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
     heads = read_until(socks, lambda b: b"\r\n\r\n" in b)
     ctx = ssl.create_default_context()
+    t0 = time.monotonic()
     sessions = [ctx.wrap_socket(s, server_hostname=host) for s, h in zip(socks, heads)
                 if status(h) == "200"]
     say("tls", len(sessions))
+    say("tls-ms", int((time.monotonic() - t0) * 1000))
+    t0 = time.monotonic()
     ok = 0
     for i, t in enumerate(sessions):
         t.sendall(f"GET /ok/{i} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
-        answer = b""
-        while b"\r\n\r\n" not in answer or not answer.endswith(b"\n"):
-            d = t.recv(65536)
-            if not d:
-                break
-            answer += d
+        answer = read_response(t)
         ok += status(answer) == "200" and answer.endswith(f"/ok/{i}\n".encode())
     say("ok200", ok)
+    say("requests-ms", int((time.monotonic() - t0) * 1000))
     for t in sessions:
         t.close()
 

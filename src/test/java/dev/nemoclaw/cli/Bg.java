@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** {@code nemoclaw ARGS} in the background (a run to govern while it goes), output to files. */
-record Bg(Process p, Path out, Path err) {
+record Bg(Process p, Path out, Path err) implements AutoCloseable {
   static Bg start(Map<String, String> env, Path dir, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Cli.REPO.resolve("nemoclaw").toString()));
     cmd.addAll(List.of(args));
@@ -23,6 +23,12 @@ record Bg(Process p, Path out, Path err) {
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
     return new Bg(pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err);
+  }
+
+  /** Kills the run if it still goes (a failed test leaves no sandbox behind). */
+  @Override
+  public void close() {
+    p.destroyForcibly();
   }
 
   String stdout() {
@@ -42,7 +48,15 @@ record Bg(Process p, Path out, Path err) {
   }
 
   int waitFor() throws Exception {
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "run did not end");
+    return waitFor(60);
+  }
+
+  /** The exit code; fails if the run has not ended within {@code seconds}, killing it (-9). */
+  int waitFor(int seconds) throws Exception {
+    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly(); // the lifeline takes the sandbox with it
+      throw new AssertionError("run did not end in " + seconds + " s: " + stdout() + stderr());
+    }
     return p.exitValue();
   }
 

@@ -157,17 +157,17 @@ class LoadIT {
   @Test
   void aThousandTunnelsStayOpenAndIntactWhileAnApprovalIsDecided() throws Exception {
     Map<String, String> env = env("tunnels");
-    Bg bg = Bg.start(env, work, "run", spec("load-tunnels", "ask", "python3 /load/conns.py tunnels "
+    try (Bg bg = Bg.start(env, work, "run", spec("load-tunnels", "ask", "python3 /load/conns.py tunnels "
         + CONNECTIONS + " echo.test:" + echo.getLocalPort() + " " + url("held.test", "/held"))
         .toString());
-    try (Rss rss = Rss.of(bg.p().pid())) {
+        Rss rss = Rss.of(bg.p().pid())) {
       bg.awaitStdout("echoed: ", 120);
       JsonNode held = pendingWith(env, 1);
       long t0 = System.nanoTime();
       Cli.Result ok = Cli.run(env, null, "approvals", "approve", held.path("id").asText());
       long decideMs = (System.nanoTime() - t0) / 1_000_000;
       assertEquals(0, ok.exit(), ok::toString);
-      assertEquals(0, bg.waitFor(), bg::stderr);
+      assertEquals(0, bg.waitFor(300), bg::stderr);
       String out = bg.stdout();
       assertEquals(CONNECTIONS + "", line(out, "open"), out);
       assertEquals(CONNECTIONS + "", line(out, "echoed"), out);
@@ -183,17 +183,19 @@ class LoadIT {
   @Test
   void inspectedTlsSessionsStayOpenAtOnceAndEachIsServed() throws Exception {
     Map<String, String> env = env("inspected");
-    Bg bg = Bg.start(env, work, "run", spec("load-tls", "deny", "python3 /load/conns.py inspected "
+    try (Bg bg = Bg.start(env, work, "run", spec("load-tls", "deny", "python3 /load/conns.py inspected "
         + INSPECTED + " secure.test:" + https.getAddress().getPort()).toString());
-    try (Rss rss = Rss.of(bg.p().pid())) {
+        Rss rss = Rss.of(bg.p().pid())) {
       long t0 = System.nanoTime();
-      assertEquals(0, bg.waitFor(), bg::stderr);
+      assertEquals(0, bg.waitFor(300), bg::stderr);
       long ms = (System.nanoTime() - t0) / 1_000_000;
       String out = bg.stdout();
       assertEquals(INSPECTED + "", line(out, "tls"), out);
       assertEquals(INSPECTED + "", line(out, "ok200"), out);
-      report(INSPECTED + " inspected TLS sessions open at once, each served: " + ms
-          + " ms in all (start included); supervisor peak RSS " + rss.peakMiB() + " MiB");
+      report(INSPECTED + " inspected TLS sessions open at once, each served: handshakes "
+          + line(out, "tls-ms") + " ms, one request on each in turn " + line(out, "requests-ms")
+          + " ms, " + ms + " ms in all (start included); supervisor peak RSS " + rss.peakMiB()
+          + " MiB");
       assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
     }
   }
@@ -202,9 +204,9 @@ class LoadIT {
   @Test
   void aThousandHeldRequestsAreAllAnsweredByOneDecision() throws Exception {
     Map<String, String> env = env("held");
-    Bg bg = Bg.start(env, work, "run", spec("load-held", "ask", "python3 /load/conns.py requests "
+    try (Bg bg = Bg.start(env, work, "run", spec("load-held", "ask", "python3 /load/conns.py requests "
         + CONNECTIONS + " " + url("many.test", "/m")).toString());
-    try (Rss rss = Rss.of(bg.p().pid())) {
+        Rss rss = Rss.of(bg.p().pid())) {
       bg.awaitStdout("sent: ", 120);
       JsonNode held = pendingWith(env, CONNECTIONS);
       assertEquals(CONNECTIONS, held.path("hits").asInt(), held::toString);
@@ -213,7 +215,7 @@ class LoadIT {
       assertEquals(0, ok.exit(), ok::toString);
       bg.awaitStdout("ok200: ", 120);
       long releaseMs = (System.nanoTime() - t0) / 1_000_000;
-      assertEquals(0, bg.waitFor(), bg::stderr);
+      assertEquals(0, bg.waitFor(300), bg::stderr);
       String out = bg.stdout();
       assertEquals(CONNECTIONS + "", line(out, "answered"), out);
       assertEquals(CONNECTIONS + "", line(out, "ok200"), out);
@@ -230,23 +232,29 @@ class LoadIT {
     List<Bg> runs = new ArrayList<>();
     List<Rss> rss = new ArrayList<>();
     long t0 = System.nanoTime();
-    for (int i = 0; i < SANDBOXES; i++) {
-      Bg bg = Bg.start(env, work, "run", spec("load-many-" + i, "deny",
-          "sleep 1; echo \"got: $(curl -s --max-time 60 " + url("hello.test", "/s" + i)
-              + ")\"; echo \"unknown: $(curl -s -o /dev/null -w '%{http_code}' "
-              + url("held.test", "/no") + ")\"").toString());
-      runs.add(bg);
-      rss.add(Rss.of(bg.p().pid()));
-    }
     long peak = 0;
-    for (int i = 0; i < SANDBOXES; i++) {
-      Bg bg = runs.get(i);
-      assertEquals(0, bg.waitFor(), bg::stderr);
-      assertEquals("hello from origin /s" + i, line(bg.stdout(), "got"), bg.stdout());
-      assertEquals("403", line(bg.stdout(), "unknown"), bg.stdout());
-      try (Rss r = rss.get(i)) {
-        peak = Math.max(peak, r.peak());
+    try {
+      for (int i = 0; i < SANDBOXES; i++) {
+        Bg bg = Bg.start(env, work, "run", spec("load-many-" + i, "deny",
+            "sleep 1; echo \"got: $(curl -s --max-time 60 " + url("hello.test", "/s" + i)
+                + ")\"; echo \"unknown: $(curl -s -o /dev/null -w '%{http_code}' "
+                + url("held.test", "/no") + ")\"").toString());
+        runs.add(bg);
+        rss.add(Rss.of(bg.p().pid()));
+      }
+      for (int i = 0; i < SANDBOXES; i++) {
+        Bg bg = runs.get(i);
+        assertEquals(0, bg.waitFor(300), bg::stderr);
+        assertEquals("hello from origin /s" + i, line(bg.stdout(), "got"), bg.stdout());
+        assertEquals("403", line(bg.stdout(), "unknown"), bg.stdout());
+        rss.get(i).close();
+        peak = Math.max(peak, rss.get(i).peak());
         assertEquals(List.of(), LifecycleIT.cgroupsOf(bg.p().pid()), "a cgroup was left");
+      }
+    } finally {
+      runs.forEach(Bg::close);
+      for (Rss r : rss) {
+        r.close();
       }
     }
     long wallMs = (System.nanoTime() - t0) / 1_000_000;
