@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsServer;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -17,7 +16,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -25,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -147,29 +144,9 @@ class ProxyIT {
 
   static synchronized SSLContext tls() throws Exception {
     if (tlsContext == null) {
-      tlsContext = newTls();
+      tlsContext = TestNet.selfSigned(work, "origin.test", "api.origin.test");
     }
     return tlsContext;
-  }
-
-  static SSLContext newTls() throws Exception {
-    Path ks = work.resolve("origin.p12");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool")
-        .toString(), "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12",
-        "-storepass", "changeit", "-keypass", "changeit", "-alias", "origin", "-keyalg", "EC",
-        "-dname", "CN=origin.test", "-ext", "SAN=dns:origin.test,dns:api.origin.test",
-        "-validity", "2").redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), out);
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (FileInputStream in = new FileInputStream(ks.toFile())) {
-      store.load(in, "changeit".toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
-    kmf.init(store, "changeit".toCharArray());
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    return ctx;
   }
 
   /** A bare repository served over git's dumb HTTP protocol from www/repo.git. */

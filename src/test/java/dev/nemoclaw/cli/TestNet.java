@@ -58,15 +58,20 @@ final class TestNet {
   }
 
   /**
-   * A TLS context with a keytool-made certificate for {@code host}, whose PEM is written to
-   * {@code dir/HOST.pem} (what the supervisor's SSL_CERT_FILE names, to trust that origin).
+   * A TLS context with a keytool-made certificate for {@code host} (and {@code more} names), whose
+   * PEM is written to {@code dir/HOST.pem} (what the supervisor's SSL_CERT_FILE names, to trust
+   * that origin).
    */
-  static SSLContext selfSigned(Path dir, String host) throws Exception {
+  static SSLContext selfSigned(Path dir, String host, String... more) throws Exception {
+    StringBuilder san = new StringBuilder("SAN=dns:" + host);
+    for (String m : more) {
+      san.append(",dns:").append(m);
+    }
     Path ks = dir.resolve(host + ".p12");
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
     keytool(keytool, "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12",
         "-storepass", "changeit", "-keypass", "changeit", "-alias", "origin", "-keyalg", "EC",
-        "-dname", "CN=" + host, "-ext", "SAN=dns:" + host, "-validity", "2");
+        "-dname", "CN=" + host, "-ext", san.toString(), "-validity", "2");
     keytool(keytool, "-exportcert", "-rfc", "-keystore", ks.toString(), "-storepass", "changeit",
         "-alias", "origin", "-file", dir.resolve(host + ".pem").toString());
     KeyStore store = KeyStore.getInstance("PKCS12");

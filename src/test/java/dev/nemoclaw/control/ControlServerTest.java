@@ -155,18 +155,18 @@ class ControlServerTest {
     try (ControlClient c = ControlClient.connect(sock);
         ControlClient.Subscription s = c.subscribe(List.of("approvals", "stats"), got::add)) {
       assertEquals(2, s.result().path("topics").size());
-      await(() -> target.subscribers() == 1);
+      Await.until(() -> target.subscribers() == 1);
       target.hold("a9", "e.example.com", 443, 0);
       target.emit("output", FakeTarget.event("output").put("text", "not subscribed"));
       target.emit("stats", FakeTarget.event("stats").put("pids", 3));
-      await(() -> got.size() == 2);
+      Await.until(() -> got.size() == 2);
       assertEquals("approval.new", got.get(0).path("event").asText());
       assertEquals("stats", got.get(1).path("event").asText());
       var bad = assertThrows(ControlTarget.ControlError.class,
           () -> c.subscribe(List.of("gossip"), e -> {}));
       assertEquals("bad_request", bad.code());
     }
-    await(() -> target.subscribers() == 0);
+    Await.until(() -> target.subscribers() == 0);
   }
 
   @Test
@@ -180,7 +180,7 @@ class ControlServerTest {
         assertEquals("line one", s.result().path("lines").get(0).asText());
         target.emit("output", FakeTarget.event("output").put("stream", "stdout").put("text", "three"));
         target.emit("lifecycle", FakeTarget.event("exit").put("code", 0));
-        await(() -> got.size() == 2);
+        Await.until(() -> got.size() == 2);
         assertEquals("three", got.get(0).path("text").asText());
       }
     }
@@ -331,7 +331,7 @@ class ControlServerTest {
       }
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       assertTrue(ms < 5000, "emitting must not wait for the peer: " + ms + "ms");
-      await(() -> target.subscribers() == 0);
+      Await.until(() -> target.subscribers() == 0);
       JsonNode last = null;
       for (JsonNode n = r.next(); n != null; n = r.next()) {
         last = n;
@@ -390,7 +390,7 @@ class ControlServerTest {
 
   /** The server has forgotten every connection and left no thread behind. */
   void awaitNoConnections(java.util.Set<Thread> before) throws Exception {
-    await(() -> server.connections() == 0 && newControlThreads(before).isEmpty());
+    Await.until(() -> server.connections() == 0 && newControlThreads(before).isEmpty());
   }
 
   static String decideLine(int id, String approval, String verdict) {
@@ -412,7 +412,7 @@ class ControlServerTest {
       r.send(decideLine(1, id, i % 3 == 0 ? "deny" : "once"));
       r.close(); // before the answer can have been read
     }
-    await(() -> target.decisions.size() == 60);
+    Await.until(() -> target.decisions.size() == 60);
     for (int i = 0; i < 60; i++) {
       String id = "c" + i;
       assertEquals(List.of(id + " " + (i % 3 == 0 ? "deny" : "once") + " ttl=null uses=0 cli"),
@@ -448,7 +448,7 @@ class ControlServerTest {
       r.send("{\"id\":1,\"op\":\"status\"}\n" + decideLine(2, "a1", "once"));
     }
     released.countDown();
-    await(() -> target.decisions.size() == 1);
+    Await.until(() -> target.decisions.size() == 1);
     assertEquals(List.of("a1 once ttl=null uses=0 cli"), target.decisions);
     awaitNoConnections(before);
   }
@@ -465,7 +465,7 @@ class ControlServerTest {
       }
       r.close();
     }
-    await(() -> target.subscribers() == 0);
+    Await.until(() -> target.subscribers() == 0);
     awaitNoConnections(before);
   }
 
@@ -480,7 +480,7 @@ class ControlServerTest {
       for (int i = 0; i < 20_000; i++) {
         target.emit("egress", FakeTarget.event("egress").put("n", i).put("pad", pad));
       }
-      await(() -> target.subscribers() == 0);
+      Await.until(() -> target.subscribers() == 0);
       long t0 = System.nanoTime();
       awaitNoConnections(before);
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -540,7 +540,7 @@ class ControlServerTest {
       for (int i = 0; i < 4; i++) {
         idle.add(new Raw(sock)); // connect, never send
       }
-      await(() -> server.connections() == 4);
+      Await.until(() -> server.connections() == 4);
       try (Raw extra = new Raw(sock)) {
         extra.send("{\"id\":1,\"op\":\"hello\"}\n");
         JsonNode e = extra.next();
@@ -553,7 +553,7 @@ class ControlServerTest {
         assertEquals("busy", busy.code(), "the client says why, not a broken pipe");
       }
       idle.removeFirst().close();
-      await(() -> server.connections() == 3);
+      Await.until(() -> server.connections() == 3);
       try (ControlClient c = ControlClient.connect(sock)) {
         assertEquals("demo", c.call("hello").path("sandbox").asText(), "a freed place is usable");
       }
@@ -562,19 +562,5 @@ class ControlServerTest {
         r.close();
       }
     }
-  }
-
-  interface Cond {
-    boolean ok() throws Exception;
-  }
-
-  static void await(Cond c) throws Exception {
-    for (int i = 0; i < 500; i++) {
-      if (c.ok()) {
-        return;
-      }
-      Thread.sleep(10);
-    }
-    assertTrue(c.ok(), "condition not reached in 5s");
   }
 }

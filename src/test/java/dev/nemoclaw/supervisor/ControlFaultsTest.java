@@ -13,6 +13,7 @@ import dev.nemoclaw.approval.Inbox;
 import dev.nemoclaw.approval.InboxEvent;
 import dev.nemoclaw.approval.Pending;
 import dev.nemoclaw.approval.PolicyWriter;
+import dev.nemoclaw.control.Await;
 import dev.nemoclaw.control.ControlClient;
 import dev.nemoclaw.control.ControlServer;
 import dev.nemoclaw.control.ControlTarget;
@@ -113,7 +114,7 @@ class ControlFaultsTest {
 
   /** Decided events for {@code id}, once the first has been heard. */
   long decidedEvents(String id) throws Exception {
-    await(() -> decidedCount(id) > 0);
+    Await.until(() -> decidedCount(id) > 0);
     return decidedCount(id);
   }
 
@@ -140,7 +141,7 @@ class ControlFaultsTest {
 
   /** The server's connection and event threads are all gone again (its acceptor stays). */
   void awaitNoControlThreads() throws Exception {
-    await(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.isAlive()
+    Await.until(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.isAlive()
         && t.getName().startsWith("control") && !t.getName().startsWith("control-accept")
         && !before.contains(t)));
   }
@@ -174,7 +175,7 @@ class ControlFaultsTest {
     }
     assertTrue(inbox.pending().isEmpty());
     // listeners hear of a decision just after its waiters are answered
-    await(() -> events.stream().filter(e -> e instanceof InboxEvent.Decided).count() >= n);
+    Await.until(() -> events.stream().filter(e -> e instanceof InboxEvent.Decided).count() >= n);
     for (int i = 0; i < n; i++) {
       assertEquals(1, decidedEvents(idOfDecided("h" + i + ".example.com")),
           "each hold released exactly once");
@@ -218,7 +219,7 @@ class ControlFaultsTest {
           .put("verdict", "once").put("channel", "cli"));
       assertEquals("once", r.path("verdict").asText());
       assertInstanceOf(Decision.Allow.class, resolved(held));
-      await(() -> seen.stream().anyMatch(e -> e.path("event").asText().equals("approval.decided")
+      Await.until(() -> seen.stream().anyMatch(e -> e.path("event").asText().equals("approval.decided")
           && e.path("approval").asText().equals(id)));
       assertNotNull(watcher.result());
     }
@@ -300,19 +301,5 @@ class ControlFaultsTest {
     }
     assertEquals(1, decidedEvents(gone));
     assertEquals(1, decidedEvents(left));
-  }
-
-  interface Cond {
-    boolean ok() throws Exception;
-  }
-
-  static void await(Cond c) throws Exception {
-    for (int i = 0; i < 500; i++) {
-      if (c.ok()) {
-        return;
-      }
-      Thread.sleep(10);
-    }
-    assertTrue(c.ok(), "condition not reached in 5s");
   }
 }
