@@ -161,9 +161,19 @@ class EgressProxyTest {
   @Test
   void unknownHandlerCanHoldAndThenAllow() throws Exception {
     CompletableFuture<Decision> later = new CompletableFuture<>();
+    CompletableFuture<HttpResponse<String>> pending =
+        holdOne(TestPolicy.allowing(Set.of(), Set.of("127.0.0.1")), later);
+    Thread.sleep(200);
+    assertFalse(pending.isDone(), "the request must wait for the decision");
+    later.complete(new Decision.Allow("approval once", "the operator allowed it", false));
+    assertEquals(200, pending.get(10, TimeUnit.SECONDS).statusCode());
+  }
+
+  /** A GET the policy does not cover, held until {@code later} decides it (asserts it is held). */
+  CompletableFuture<HttpResponse<String>> holdOne(dev.nemoclaw.policy.EgressPolicy policy,
+      CompletableFuture<Decision> later) throws Exception {
     List<EgressRequest> held = new CopyOnWriteArrayList<>();
-    InetSocketAddress proxy = start(EgressProxy.builder(
-            TestPolicy.allowing(Set.of(), Set.of("127.0.0.1")))
+    InetSocketAddress proxy = start(EgressProxy.builder(policy)
         .unknownHandler((req, u, peer) -> {
           held.add(req);
           return later;
@@ -176,10 +186,7 @@ class EgressProxyTest {
       Thread.sleep(10);
     }
     assertEquals(1, held.size());
-    Thread.sleep(200);
-    assertFalse(pending.isDone(), "the request must wait for the decision");
-    later.complete(new Decision.Allow("approval once", "the operator allowed it", false));
-    assertEquals(200, pending.get(10, TimeUnit.SECONDS).statusCode());
+    return pending;
   }
 
   /** The audit log fails while a request is held: the operator's approval no longer lets it out. */
@@ -205,20 +212,7 @@ class EgressProxyTest {
       }
     };
     CompletableFuture<Decision> later = new CompletableFuture<>();
-    List<EgressRequest> held = new CopyOnWriteArrayList<>();
-    InetSocketAddress proxy = start(EgressProxy.builder(policy)
-        .unknownHandler((req, u, peer) -> {
-          held.add(req);
-          return later;
-        }));
-    CompletableFuture<HttpResponse<String>> pending = client(proxy).sendAsync(
-        HttpRequest.newBuilder(URI.create("http://origin.test:" + origin.port() + "/hello"))
-            .build(), HttpResponse.BodyHandlers.ofString());
-    long until = System.nanoTime() + 5_000_000_000L;
-    while (held.isEmpty() && System.nanoTime() < until) {
-      Thread.sleep(10);
-    }
-    assertEquals(1, held.size());
+    CompletableFuture<HttpResponse<String>> pending = holdOne(policy, later);
     lockdown.set(Optional.of(new Decision.Deny("audit", "the audit log stopped taking events",
         "free disk space")));
     later.complete(new Decision.Allow("approval once", "the operator allowed it", false));
