@@ -55,7 +55,8 @@ public final class ControlServer implements AutoCloseable {
   static final Duration DROP_GRACE = Duration.ofSeconds(2);
   /** Connections served at once; more are answered {@code busy} and closed. */
   static final int MAX_CONNECTIONS = 256;
-  static final Set<String> TOPICS = Set.of("approvals", "egress", "stats", "output", "lifecycle");
+  static final List<String> TOPICS =
+      List.of("approvals", "egress", "inference", "stats", "output", "lifecycle");
   static final Set<String> VERDICTS = Set.of("once", "session", "always", "deny", "deny-always");
   static final Set<String> CHANNELS = Set.of("tui", "cli", "api");
 
@@ -537,13 +538,13 @@ public final class ControlServer implements AutoCloseable {
     private static List<String> topics(JsonNode n) throws BadRequest {
       if (n == null || !n.isArray() || n.isEmpty()) {
         throw new BadRequest("bad_request", "topics must be a non-empty array of: "
-            + "approvals, egress, stats, output, lifecycle");
+            + String.join(", ", TOPICS));
       }
       Set<String> out = new LinkedHashSet<>();
       for (JsonNode t : n) {
         if (!t.isTextual() || !TOPICS.contains(t.asText())) {
           throw new BadRequest("bad_request", "unknown topic " + t
-              + "; topics are approvals, egress, stats, output, lifecycle");
+              + "; topics are " + String.join(", ", TOPICS));
         }
         out.add(t.asText());
       }

@@ -153,15 +153,18 @@ class ControlServerTest {
   void subscribeStreamsEventsUntilClosed() throws Exception {
     List<ObjectNode> got = new CopyOnWriteArrayList<>();
     try (ControlClient c = ControlClient.connect(sock);
-        ControlClient.Subscription s = c.subscribe(List.of("approvals", "stats"), got::add)) {
-      assertEquals(2, s.result().path("topics").size());
+        ControlClient.Subscription s =
+            c.subscribe(List.of("approvals", "stats", "inference"), got::add)) {
+      assertEquals(3, s.result().path("topics").size());
       Await.until(() -> target.subscribers() == 1);
       target.hold("a9", "e.example.com", 443, 0);
       target.emit("output", FakeTarget.event("output").put("text", "not subscribed"));
       target.emit("stats", FakeTarget.event("stats").put("pids", 3));
-      Await.until(() -> got.size() == 2);
+      target.emit("inference", FakeTarget.event("inference").put("kind", "call"));
+      Await.until(() -> got.size() == 3);
       assertEquals("approval.new", got.get(0).path("event").asText());
       assertEquals("stats", got.get(1).path("event").asText());
+      assertEquals("inference", got.get(2).path("event").asText());
       var bad = assertThrows(ControlTarget.ControlError.class,
           () -> c.subscribe(List.of("gossip"), e -> {}));
       assertEquals("bad_request", bad.code());
