@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,10 +157,23 @@ class LoadIT {
   /** A thousand CONNECT tunnels open at once, each echoing; one approval decided meanwhile. */
   @Test
   void aThousandTunnelsStayOpenAndIntactWhileAnApprovalIsDecided() throws Exception {
-    Map<String, String> env = env("tunnels");
-    try (Bg bg = Bg.start(env, work, "run", spec("load-tunnels", "ask", "python3 /load/conns.py tunnels "
-        + CONNECTIONS + " echo.test:" + echo.getLocalPort() + " " + url("held.test", "/held"))
-        .toString());
+    tunnels("tunnels", "load-tunnels");
+  }
+
+  /** The same through the container's bridge (backend docker). */
+  @Test
+  void onDockerAThousandTunnelsStayOpenAndIntactToo() throws Exception {
+    Assumptions.assumeTrue(Docker.available(), Docker::why);
+    tunnels("tunnels-docker", "load-tunnels-docker", "--backend", "docker");
+  }
+
+  private void tunnels(String home, String name, String... runOptions) throws Exception {
+    Map<String, String> env = env(home);
+    List<String> args = new ArrayList<>(List.of("run"));
+    args.addAll(List.of(runOptions));
+    args.add(spec(name, "ask", "python3 /load/conns.py tunnels " + CONNECTIONS + " echo.test:"
+        + echo.getLocalPort() + " " + url("held.test", "/held")).toString());
+    try (Bg bg = Bg.start(env, work, args.toArray(String[]::new));
         Rss rss = Rss.of(bg.p().pid())) {
       bg.awaitStdout("echoed: ", 120);
       JsonNode held = pendingWith(env, 1);
@@ -173,7 +187,8 @@ class LoadIT {
       assertEquals(CONNECTIONS + "", line(out, "echoed"), out);
       assertEquals("200", line(out, "held"), out);
       assertEquals(CONNECTIONS + "", line(out, "echoed2"), out);
-      report(CONNECTIONS + " tunnels: approval decided in " + decideMs + " ms (the CLI's round "
+      report(CONNECTIONS + " tunnels" + (runOptions.length > 0 ? " (" + String.join(" ",
+          runOptions) + ")" : "") + ": approval decided in " + decideMs + " ms (the CLI's round "
           + "trip) with all open; supervisor peak RSS " + rss.peakMiB() + " MiB");
       assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
     }
