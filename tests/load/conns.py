@@ -11,7 +11,8 @@
       sandbox CA in each (trusted through SSL_CERT_FILE), all kept open; then one keep-alive
       GET on each in turn; prints "tls: K" (handshakes done) and "ok200: K".
   conns.py requests N URL
-      sends N GET requests for URL at once (absolute form, one connection each) and waits for
+      sends N GET requests for URL at once (absolute form, one connection each; "{i}" in URL
+      becomes the request's number, 0 to N-1) and waits for
       every answer; prints "sent: N" as soon as all are sent, then "answered: K", "ok200: K".
 
 Everything on one thread with selectors: N sockets, not N threads (the sandbox's pids limit).
@@ -151,7 +152,7 @@ def inspected(n, target):
 
 
 def requests(n, url):
-    socks = open_all(n, lambda i: get(url))
+    socks = open_all(n, lambda i: get(url.replace("{i}", str(i))))
     say("sent", n)
     answers = read_until(socks, lambda b: False)
     say("answered", sum(1 for a in answers if a))

@@ -28,9 +28,10 @@ import picocli.CommandLine.Parameters;
 final class ApprovalsCommand {
   enum Scope { once, session, always }
 
-  static final String DECIDE_EXIT = "Exit codes: 0 decided; 1 already decided (who won is"
-      + " printed), no such pending request (the pending ids are printed), or refused by the"
-      + " sandbox; 2 usage error.";
+  static final String DECIDE_EXIT = "Exit codes: 0 decided (every ID); 1 an ID was already"
+      + " decided (who won is printed), is no pending request (the pending ids are printed), or"
+      + " was refused by the sandbox; 2 usage error. -o json: the decision, an array of them for"
+      + " several IDs.";
 
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "Pending requests, newest first: id, sandbox, kind, destination, binary, hits, age.",
@@ -86,46 +87,62 @@ final class ApprovalsCommand {
     }
   }
 
-  /** Decides through the fleet and reports the outcome; the exit code of approve and deny. */
-  static int decide(String id, String verdict, Duration ttl, int uses, OutputFormat output,
-      String done) {
-    try {
-      ObjectNode r = Fleet.fromEnvironment().decide(id, verdict, ttl, uses, "cli");
-      if (output == OutputFormat.json) {
-        Json.print(r);
-      } else {
-        System.out.println(done + " " + id + " in " + r.path("sandbox").asText() + " ("
-            + r.path("verdict").asText() + ")");
-      }
-      return 0;
-    } catch (ControlTarget.ControlError e) {
-      JsonNode d = e.details() == null ? new ObjectMapper().createObjectNode() : e.details();
-      switch (e.code()) {
-        case "already_decided" -> Human.say(id + " was already decided: "
-            + d.path("verdict").asText("?") + " by " + d.path("by").asText("?") + " via "
-            + d.path("channel").asText("?") + " at " + d.path("at").asText("?")
-            + (d.hasNonNull("sandbox") ? " (" + d.get("sandbox").asText() + ")" : ""));
-        case "unknown_approval" -> {
-          var ids = new ArrayList<String>();
-          d.path("pending").forEach(n -> ids.add(n.asText()));
-          Human.say(e.getMessage() + "; " + (ids.isEmpty() ? "nothing is pending"
-              : "pending: " + String.join(", ", ids)));
-          d.path("unreachable").forEach(n -> Human.say("did not answer: " + n.asText()));
+  /**
+   * Decides each of {@code ids} in turn through the fleet and reports each outcome; the exit code
+   * of approve and deny: 0 when all were decided, else 1 (each failure said on stderr). With
+   * {@code -o json}: one id prints its decision, several an array of the decisions made.
+   */
+  static int decide(java.util.List<String> ids, String verdict, Duration ttl, int uses,
+      OutputFormat output, String done) {
+    Fleet fleet = Fleet.fromEnvironment();
+    ArrayNode decided = new ObjectMapper().createArrayNode();
+    int failed = 0;
+    for (String id : ids) {
+      try {
+        ObjectNode r = fleet.decide(id, verdict, ttl, uses, "cli");
+        decided.add(r);
+        if (output != OutputFormat.json) {
+          System.out.println(done + " " + id + " in " + r.path("sandbox").asText() + " ("
+              + r.path("verdict").asText() + ")");
         }
-        default -> Human.say("cannot decide " + id + ": " + e.getMessage() + " (" + e.code() + ")");
+      } catch (ControlTarget.ControlError e) {
+        failed++;
+        refused(id, e);
+      } catch (IOException e) {
+        failed++;
+        Human.say("cannot decide " + id + ": " + e.getMessage());
       }
-      return 1;
-    } catch (IOException e) {
-      Human.say("cannot decide " + id + ": " + e.getMessage());
-      return 1;
+    }
+    if (output == OutputFormat.json && !decided.isEmpty()) {
+      Json.print(ids.size() == 1 ? decided.get(0) : decided);
+    }
+    return failed == 0 ? 0 : 1;
+  }
+
+  private static void refused(String id, ControlTarget.ControlError e) {
+    JsonNode d = e.details() == null ? new ObjectMapper().createObjectNode() : e.details();
+    switch (e.code()) {
+      case "already_decided" -> Human.say(id + " was already decided: "
+          + d.path("verdict").asText("?") + " by " + d.path("by").asText("?") + " via "
+          + d.path("channel").asText("?") + " at " + d.path("at").asText("?")
+          + (d.hasNonNull("sandbox") ? " (" + d.get("sandbox").asText() + ")" : ""));
+      case "unknown_approval" -> {
+        var pending = new ArrayList<String>();
+        d.path("pending").forEach(n -> pending.add(n.asText()));
+        Human.say(e.getMessage() + "; " + (pending.isEmpty() ? "nothing is pending"
+            : "pending: " + String.join(", ", pending)));
+        d.path("unreachable").forEach(n -> Human.say("did not answer: " + n.asText()));
+      }
+      default -> Human.say("cannot decide " + id + ": " + e.getMessage() + " (" + e.code() + ")");
     }
   }
 
-  @Command(name = "approve", mixinStandardHelpOptions = true, description = "Allow a pending request.",
+  @Command(name = "approve", mixinStandardHelpOptions = true, description = "Allow pending requests.",
       footer = {"", DECIDE_EXIT})
   static final class Approve implements Callable<Integer> {
-    @Parameters(paramLabel = "ID", description = "the request's id (see `approvals list`)")
-    String id;
+    @Parameters(paramLabel = "ID", arity = "1..*",
+        description = "the request's id (see `approvals list`); several are decided in turn")
+    java.util.List<String> ids;
 
     @Option(names = "--scope", defaultValue = "once",
         description = "once (default): this request; session: until the sandbox stops; "
@@ -151,15 +168,16 @@ final class ApprovalsCommand {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
             "--uses must be 1 or more");
       }
-      return decide(id, scope.name(), ttl, uses == null ? 0 : uses, output, "approved");
+      return decide(ids, scope.name(), ttl, uses == null ? 0 : uses, output, "approved");
     }
   }
 
-  @Command(name = "deny", mixinStandardHelpOptions = true, description = "Deny a pending request.",
+  @Command(name = "deny", mixinStandardHelpOptions = true, description = "Deny pending requests.",
       footer = {"", DECIDE_EXIT})
   static final class Deny implements Callable<Integer> {
-    @Parameters(paramLabel = "ID", description = "the request's id")
-    String id;
+    @Parameters(paramLabel = "ID", arity = "1..*",
+        description = "the request's id; several are decided in turn")
+    java.util.List<String> ids;
 
     @Option(names = "--always", description = "also write a deny rule as a new policy revision")
     boolean always;
@@ -170,7 +188,7 @@ final class ApprovalsCommand {
 
     @Override
     public Integer call() {
-      return decide(id, always ? "deny-always" : "deny", null, 0, output, "denied");
+      return decide(ids, always ? "deny-always" : "deny", null, 0, output, "denied");
     }
   }
 }

@@ -40,6 +40,8 @@ class LoadIT {
   static final int CONNECTIONS = Integer.getInteger("nemoclaw.load.connections", 1000);
   /** Inspected sessions cost TLS handshakes on both sides: fewer in CI, bench/load.sh runs 1000. */
   static final int INSPECTED = Integer.getInteger("nemoclaw.load.inspected", 250);
+  /** Distinct destinations held at once, each its own inbox item. */
+  static final int DISTINCT = Integer.getInteger("nemoclaw.load.distinct", 200);
   static final int SANDBOXES = Integer.getInteger("nemoclaw.load.sandboxes", 20);
   /** What a supervisor may hold at its peak (its JVM: 256 MiB heap + 256 MiB direct, packaging/jvm.sh). */
   static final long RSS_BOUND = 512L << 20;
@@ -61,7 +63,11 @@ class LoadIT {
     echoThreads = Executors.newVirtualThreadPerTaskExecutor();
     echoThreads.submit(LoadIT::echoAll);
     hosts = work.resolve("hosts");
-    Files.writeString(hosts, TestNet.IP + " echo.test held.test many.test hello.test secure.test\n");
+    StringBuilder names = new StringBuilder(" echo.test held.test many.test hello.test secure.test");
+    for (int i = 0; i < DISTINCT; i++) {
+      names.append(" d").append(i).append(".test");
+    }
+    Files.writeString(hosts, TestNet.IP + names + "\n");
     Files.createDirectories(work.resolve("load"));
     Files.copy(Cli.REPO.resolve("tests/load/conns.py"), work.resolve("load/conns.py"));
     TestNet.readableBySandbox(work);
@@ -236,6 +242,50 @@ class LoadIT {
       assertEquals(CONNECTIONS + "", line(out, "ok200"), out);
       report(CONNECTIONS + " held requests: one approval answered all in " + releaseMs
           + " ms (CLI included); supervisor peak RSS " + rss.peakMiB() + " MiB");
+      assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
+    }
+  }
+
+  /** Many distinct destinations held at once: as many inbox items, all approved by one command. */
+  @Test
+  void manyDistinctHeldRequestsAreAllListedAndApprovedByOneCommand() throws Exception {
+    Map<String, String> env = env("distinct");
+    try (Bg bg = Bg.start(env, work, "run", spec("load-distinct", "ask", "python3 /load/conns.py"
+        + " requests " + DISTINCT + " " + url("d{i}.test", "/d")).toString());
+        Rss rss = Rss.of(bg.p().pid())) {
+      bg.awaitStdout("sent: ", 120);
+      JsonNode items = null;
+      for (long end = System.nanoTime() + 60_000_000_000L; System.nanoTime() < end; ) {
+        Cli.Result r = Cli.run(env, null, "approvals", "list", "-o", "json");
+        assertEquals(0, r.exit(), r::toString);
+        items = new ObjectMapper().readTree(r.stdout());
+        if (items.size() >= DISTINCT) {
+          break;
+        }
+        Thread.sleep(200);
+      }
+      assertEquals(DISTINCT, items.size(), "pending items");
+      String first = items.get(0).path("id").asText();
+      assertEquals(0, Cli.run(env, null, "approvals", "approve", first).exit());
+      // all of them at once, the decided one again and an unknown one too: each of those two is
+      // said and makes the exit 1; every other id is decided
+      List<String> args = new ArrayList<>(List.of("approvals", "approve", "-o", "json"));
+      items.forEach(i -> args.add(i.path("id").asText()));
+      args.add("no-such-id");
+      long t0 = System.nanoTime();
+      Cli.Result all = Cli.run(env, null, args.toArray(String[]::new));
+      long approveMs = (System.nanoTime() - t0) / 1_000_000;
+      assertEquals(1, all.exit(), all::toString);
+      assertEquals(DISTINCT - 1, new ObjectMapper().readTree(all.stdout()).size(), all::toString);
+      assertTrue(all.stderr().contains(first + " was already decided")
+          && all.stderr().contains("no pending approval no-such-id"), all::toString);
+      assertEquals(0, bg.waitFor(300), bg::stderr);
+      String out = bg.stdout();
+      assertEquals(DISTINCT + "", line(out, "answered"), out);
+      assertEquals(DISTINCT + "", line(out, "ok200"), out);
+      report(DISTINCT + " distinct held requests: all listed, approved by one `approvals approve`"
+          + " of " + DISTINCT + " ids in " + approveMs + " ms; supervisor peak RSS "
+          + rss.peakMiB() + " MiB");
       assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
     }
   }
