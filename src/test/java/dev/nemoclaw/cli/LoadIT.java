@@ -98,12 +98,15 @@ class LoadIT {
     return null;
   }
 
-  static void report(String line) throws IOException {
+  /** Reports a case with the supervisor's peak RSS, which must stay under {@link #RSS_BOUND}. */
+  static void report(String what, long peakRss) throws IOException {
+    String line = what + "; supervisor peak RSS " + (peakRss >> 20) + " MiB";
     Path f = Cli.REPO.resolve("target/load.txt");
     Files.writeString(f, line + "\n", Files.exists(f)
         ? new java.nio.file.OpenOption[] {java.nio.file.StandardOpenOption.APPEND}
         : new java.nio.file.OpenOption[0]);
     System.out.println("LoadIT: " + line);
+    assertTrue(peakRss < RSS_BOUND, line);
   }
 
   Path spec(String name, String unknown, String script) throws IOException {
@@ -195,8 +198,7 @@ class LoadIT {
       assertEquals(CONNECTIONS + "", line(out, "echoed2"), out);
       report(CONNECTIONS + " tunnels" + (runOptions.length > 0 ? " (" + String.join(" ",
           runOptions) + ")" : "") + ": approval decided in " + decideMs + " ms (the CLI's round "
-          + "trip) with all open; supervisor peak RSS " + rss.peakMiB() + " MiB");
-      assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
+          + "trip) with all open", rss.peak());
     }
   }
 
@@ -215,9 +217,7 @@ class LoadIT {
       assertEquals(INSPECTED + "", line(out, "ok200"), out);
       report(INSPECTED + " inspected TLS sessions open at once, each served: handshakes "
           + line(out, "tls-ms") + " ms, one request on each in turn " + line(out, "requests-ms")
-          + " ms, " + ms + " ms in all (start included); supervisor peak RSS " + rss.peakMiB()
-          + " MiB");
-      assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
+          + " ms, " + ms + " ms in all (start included)", rss.peak());
     }
   }
 
@@ -241,8 +241,7 @@ class LoadIT {
       assertEquals(CONNECTIONS + "", line(out, "answered"), out);
       assertEquals(CONNECTIONS + "", line(out, "ok200"), out);
       report(CONNECTIONS + " held requests: one approval answered all in " + releaseMs
-          + " ms (CLI included); supervisor peak RSS " + rss.peakMiB() + " MiB");
-      assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
+          + " ms (CLI included)", rss.peak());
     }
   }
 
@@ -284,9 +283,7 @@ class LoadIT {
       assertEquals(DISTINCT + "", line(out, "answered"), out);
       assertEquals(DISTINCT + "", line(out, "ok200"), out);
       report(DISTINCT + " distinct held requests: all listed, approved by one `approvals approve`"
-          + " of " + DISTINCT + " ids in " + approveMs + " ms; supervisor peak RSS "
-          + rss.peakMiB() + " MiB");
-      assertTrue(rss.peak() < RSS_BOUND, "supervisor RSS " + rss.peakMiB() + " MiB");
+          + " of " + DISTINCT + " ids in " + approveMs + " ms", rss.peak());
     }
   }
 
@@ -327,9 +324,8 @@ class LoadIT {
     assertEquals(0, ps.exit(), ps::toString);
     assertEquals(0, new ObjectMapper().readTree(ps.stdout()).size(), ps::stdout);
     report(SANDBOXES + " sandboxes at once on " + Runtime.getRuntime().availableProcessors()
-        + " cores: all done in " + wallMs + " ms; largest supervisor peak RSS "
-        + (peak >> 20) + " MiB");
-    assertTrue(peak < RSS_BOUND, "supervisor RSS " + (peak >> 20) + " MiB");
+        + " cores: all done in " + wallMs + " ms (RSS: the largest of the " + SANDBOXES + ")",
+        peak);
   }
 
   /** The peak resident set of a process, sampled every 100 ms until closed. */
@@ -372,10 +368,6 @@ class LoadIT {
 
     long peak() {
       return peak;
-    }
-
-    long peakMiB() {
-      return peak >> 20;
     }
 
     @Override
