@@ -44,19 +44,8 @@ static int hand_over(int proxy_fd, int conn, pid_t pid, const char *exe)
 	unsigned char head[4] = {(unsigned char)pid, (unsigned char)(pid >> 8),
 				 (unsigned char)(pid >> 16), (unsigned char)(pid >> 24)};
 	struct iovec iov[2] = {{head, 4}, {(void *)exe, pid ? strlen(exe) : 0}};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2, .msg_control = c.buf,
-			     .msg_controllen = sizeof c.buf};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &conn, sizeof conn);
-	return sendmsg(proxy_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -1 : 0;
+	return send_fd(proxy_fd, iov, 2, conn, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -1 : 0;
 }
 
 /* The connection accepted but not yet handed over: the supervisor's end was full. */

@@ -139,6 +139,10 @@ int seccomp_apply(const struct nc_plan *plan);
  * supervisor over PROXY_FD with SCM_RIGHTS and the identity of the process that opened it. */
 /* -1 when NET_MODE is none. Its "bridge" status line carries hand_fd when >= 0 (container mode:
  * the supervisor's end of the bridge socketpair). */
+/* fdpass.c: sendmsg of iov with fd attached (SCM_RIGHTS); sendmsg's result. */
+struct iovec;
+ssize_t send_fd(int sock, struct iovec *iov, int iovcnt, int fd, int flags);
+
 int bridge_listen(const struct nc_plan *plan, int hand_fd);
 /* Accepts connections and hands them to the supervisor over proxy_fd until none is waiting
  * (0) or proxy_fd is full (1: one is kept back; call again once proxy_fd is writable). */

@@ -35,19 +35,8 @@ void pty_send_master(int sync_fd, int master)
 {
 	char tag = 'p';
 	struct iovec iov = {&tag, 1};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-			     .msg_controllen = sizeof c.buf};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof master);
-	if (sendmsg(sync_fd, &msg, MSG_NOSIGNAL) != 1)
+	if (send_fd(sync_fd, &iov, 1, master, MSG_NOSIGNAL) != 1)
 		die_with_error("pty: send master");
 }
 

@@ -89,14 +89,7 @@ void status_line(const char *fmt, ...)
 void status_line_fd(int fd, const char *fmt, ...)
 {
 	char line[4000];
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} c;
 	struct iovec iov = {line, 0};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-			     .msg_controllen = sizeof c.buf};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 	va_list ap;
 	int n;
 
@@ -110,11 +103,7 @@ void status_line_fd(int fd, const char *fmt, ...)
 		return;
 	}
 	iov.iov_len = (size_t)n;
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	if (sendmsg(status_out, &msg, MSG_NOSIGNAL) != (ssize_t)n)
+	if (send_fd(status_out, &iov, 1, fd, MSG_NOSIGNAL) != (ssize_t)n)
 		die_with_error("status: send fd %d", fd);
 }
 

@@ -12,7 +12,7 @@ command -v clang >/dev/null || { echo "fuzz: needs clang (apt-get install clang)
 mkdir -p "$OUT/corpus"
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -o "$OUT/plan_fuzz" \
-  "$HERE/plan_fuzz.c" "$HERE/../plan.c" "$HERE/../status.c"
+  "$HERE/plan_fuzz.c" "$HERE/../plan.c" "$HERE/../status.c" "$HERE/../fdpass.c"
 # -timeout: one input may take at most 2 s (a hang is a finding); artifacts name the crash
 "$OUT/plan_fuzz" -max_total_time="$SECONDS_TO_RUN" -timeout=2 -rss_limit_mb=1024 \
   -max_len=65536 -print_final_stats=1 -artifact_prefix="$OUT/" \
