@@ -75,16 +75,7 @@ class ApprovalsIT {
 
   /** The pending approvals once {@code n} exist (or fails after 20 s). */
   JsonNode pending(Map<String, String> env, int n) throws Exception {
-    for (int i = 0; i < 200; i++) {
-      Cli.Result r = Cli.run(env, null, "approvals", "list", "-o", "json");
-      assertEquals(0, r.exit(), r::toString);
-      JsonNode items = new ObjectMapper().readTree(r.stdout());
-      if (items.size() >= n) {
-        return items;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no " + n + " pending approvals in 20 s");
+    return Cli.pendingApprovals(env, items -> items.size() >= n, 20);
   }
 
   String curl(String host, String path) {

@@ -110,4 +110,27 @@ final class Cli {
       Files.deleteIfExists(err);
     }
   }
+
+  /**
+   * {@code approvals list -o json} (an array), polled every 100 ms until {@code until} holds for
+   * it; fails after {@code seconds} with the last list.
+   */
+  static com.fasterxml.jackson.databind.JsonNode pendingApprovals(Map<String, String> env,
+      java.util.function.Predicate<com.fasterxml.jackson.databind.JsonNode> until, int seconds)
+      throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    com.fasterxml.jackson.databind.JsonNode items;
+    do {
+      Result r = run(env, null, "approvals", "list", "-o", "json");
+      if (r.exit() != 0) {
+        throw new AssertionError("approvals list failed: " + r);
+      }
+      items = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdout());
+      if (until.test(items)) {
+        return items;
+      }
+      Thread.sleep(100);
+    } while (System.nanoTime() < end);
+    throw new AssertionError("pending approvals not as awaited in " + seconds + " s: " + items);
+  }
 }

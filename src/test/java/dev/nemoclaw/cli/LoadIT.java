@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -149,19 +148,10 @@ class LoadIT {
 
   /** The one pending approval, once it has {@code hits} requests (fails after 60 s). */
   JsonNode pendingWith(Map<String, String> env, int hits) throws Exception {
-    long end = System.nanoTime() + 60_000_000_000L;
-    JsonNode last = null;
-    while (System.nanoTime() < end) {
-      Cli.Result r = Cli.run(env, null, "approvals", "list", "-o", "json");
-      assertEquals(0, r.exit(), r::toString);
-      last = new ObjectMapper().readTree(r.stdout());
-      if (last.size() == 1 && last.get(0).path("hits").asInt() >= hits) {
-        return last.get(0);
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("no pending approval with " + hits + " hits in 60 s: " + last);
+    return Cli.pendingApprovals(env,
+        items -> items.size() == 1 && items.get(0).path("hits").asInt() >= hits, 60).get(0);
   }
+
 
   /** A thousand CONNECT tunnels open at once, each echoing; one approval decided meanwhile. */
   @Test
@@ -253,16 +243,7 @@ class LoadIT {
         + " requests " + DISTINCT + " " + url("d{i}.test", "/d")).toString());
         Rss rss = Rss.of(bg.p().pid())) {
       bg.awaitStdout("sent: ", 120);
-      JsonNode items = null;
-      for (long end = System.nanoTime() + 60_000_000_000L; System.nanoTime() < end; ) {
-        Cli.Result r = Cli.run(env, null, "approvals", "list", "-o", "json");
-        assertEquals(0, r.exit(), r::toString);
-        items = new ObjectMapper().readTree(r.stdout());
-        if (items.size() >= DISTINCT) {
-          break;
-        }
-        Thread.sleep(200);
-      }
+      JsonNode items = Cli.pendingApprovals(env, l -> l.size() >= DISTINCT, 60);
       assertEquals(DISTINCT, items.size(), "pending items");
       String first = items.get(0).path("id").asText();
       assertEquals(0, Cli.run(env, null, "approvals", "approve", first).exit());

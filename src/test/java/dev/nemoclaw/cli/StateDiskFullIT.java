@@ -214,16 +214,7 @@ class StateDiskFullIT {
 
   /** The first pending approval (fails after 20 s). */
   static JsonNode pending(Path home) throws Exception {
-    for (int i = 0; i < 200; i++) {
-      Cli.Result r = Cli.run(env(home), null, "approvals", "list", "-o", "json");
-      assertEquals(0, r.exit(), r::toString);
-      JsonNode items = JSON.readTree(r.stdout());
-      if (!items.isEmpty()) {
-        return items.get(0);
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("nothing pending in 20 s");
+    return Cli.pendingApprovals(env(home), items -> !items.isEmpty(), 20).get(0);
   }
 
   /** Cgroups named for sandbox {@code name}, one per line (empty: none). */
